@@ -1,0 +1,270 @@
+/**
+ * The Intercom HTTP client for the content data export API, on cross-fetch. It knows the four endpoints, the
+ * headers Intercom wants, the per-request timeout, the error envelope and the retry rules; it knows nothing
+ * about Pulumi.
+ */
+import type { Readable } from "node:stream";
+import { sleep } from "../backoff";
+import { isLoopbackHost } from "../config";
+import {
+  ConfigurationError,
+  ConnectionError,
+  IntercomExportError,
+  RateLimitError,
+  RequestTimeoutError,
+  ResponseFormatError,
+} from "../errors";
+import { Logger, silentLogger } from "../log";
+import { errorFromResponse } from "./errors-from-response";
+import { ExportJob, parseJob } from "./job";
+import { DEFAULT_RETRY, retryDelay, RetryOptions } from "./retry";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = require("../../package.json").version;
+export const USER_AGENT = `pulumi-intercom-export/${VERSION} (+https://www.npmjs.com/package/pulumi-intercom-export)`;
+
+export interface ClientOptions {
+  /** e.g. https://api.intercom.io (see ../config.ts for regions). */
+  baseUrl: string;
+  accessToken: string;
+  /** Sent as `Intercom-Version`. */
+  apiVersion: string;
+  /** Per-request timeout covering headers and (for JSON calls) the body. @default 30000 */
+  requestTimeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+  log?: Logger;
+  /** Injected for tests. */
+  fetch?: typeof globalThis.fetch;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface CreateExportRange {
+  createdAtAfter: number;
+  createdAtBefore: number;
+}
+
+export interface DownloadResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  /** The body as a Node stream (never buffered by the client). */
+  body: Readable;
+  /** Aborts the underlying request. */
+  abort(): void;
+}
+
+type Method = "GET" | "POST";
+
+export class IntercomClient {
+  readonly baseUrl: string;
+  private readonly origin: string;
+  private readonly token: string;
+  private readonly apiVersion: string;
+  private readonly timeoutMs: number;
+  private readonly retry: RetryOptions;
+  private readonly log: Logger;
+  private readonly fetchImpl: typeof globalThis.fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Count of HTTP requests sent, for tests and benchmarks. */
+  requestCount = 0;
+
+  constructor(o: ClientOptions) {
+    if (!o.accessToken) {
+      throw new ConfigurationError(
+        "No Intercom access token: set it with `pulumi config set --secret intercom:accessToken <token>` " +
+          "or the INTERCOM_ACCESS_TOKEN environment variable",
+        "intercom:accessToken",
+      );
+    }
+    const url = new URL(o.baseUrl);
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+      throw new ConfigurationError(`Refusing to send the access token over ${url.protocol} to ${url.host}`);
+    }
+    this.baseUrl = o.baseUrl.replace(/\/+$/, "");
+    this.origin = url.origin;
+    this.token = o.accessToken;
+    this.apiVersion = o.apiVersion;
+    this.timeoutMs = o.requestTimeoutMs ?? 30_000;
+    this.retry = { ...DEFAULT_RETRY, ...o.retry };
+    this.log = o.log ?? silentLogger;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    this.fetchImpl = o.fetch ?? (require("cross-fetch") as typeof globalThis.fetch);
+    this.sleep = o.sleep ?? sleep;
+  }
+
+  /**
+   * POST /export/content/data. Not retried, except after a general rate-limit 429 (the request was refused
+   * before it did anything). The busy-slot 429 and ambiguous failures are the caller's to handle.
+   */
+  async createExport(range: CreateExportRange): Promise<ExportJob> {
+    const body = { created_at_after: range.createdAtAfter, created_at_before: range.createdAtBefore };
+    return this.withRetries(
+      () => this.requestJob("POST", "/export/content/data", body),
+      (e) => e instanceof RateLimitError,
+    );
+  }
+
+  /** GET /export/content/data/{id}. A 504 carrying a job body is a failed job (as documented), not an error. */
+  async getExport(jobIdentifier: string): Promise<ExportJob> {
+    return this.withRetries(() =>
+      this.requestJob("GET", `/export/content/data/${encodeURIComponent(jobIdentifier)}`, undefined, {
+        jobBodyOnError: true,
+      }),
+    );
+  }
+
+  /** POST /export/cancel/{id}. Idempotent: a terminal job is returned unchanged. */
+  async cancelExport(jobIdentifier: string): Promise<ExportJob> {
+    return this.withRetries(() =>
+      this.requestJob("POST", `/export/cancel/${encodeURIComponent(jobIdentifier)}`),
+    );
+  }
+
+  /**
+   * GET /download/content/data/{id} (or the job's `download_url`) with `Accept: application/octet-stream`.
+   * Returns the streaming response once headers arrive; retries 5xx/connection failures before that point.
+   * The token is attached only when the URL is on the configured Intercom origin.
+   */
+  async download(jobIdentifierOrUrl: string): Promise<DownloadResponse> {
+    const url = /^https?:\/\//i.test(jobIdentifierOrUrl)
+      ? jobIdentifierOrUrl
+      : `${this.baseUrl}/download/content/data/${encodeURIComponent(jobIdentifierOrUrl)}`;
+    return this.withRetries(async () => {
+      const { res, path, abort } = await this.send("GET", url, undefined, "application/octet-stream");
+      if (res.status >= 400) {
+        const text = await this.readText(res, "GET", path, abort);
+        throw errorFromResponse("GET", path, { status: res.status, headers: res.headers, text });
+      }
+      return { status: res.status, headers: res.headers, body: res.body as unknown as Readable, abort };
+    });
+  }
+
+  private async withRetries<T>(fn: () => Promise<T>, retryable?: (e: unknown) => boolean): Promise<T> {
+    for (let retries = 0; ; retries++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const delay =
+          retryable === undefined || retryable(e) ? retryDelay(e, retries, this.retry) : undefined;
+        if (delay === undefined) throw e;
+        this.log.warn(
+          `${(e as Error).message}; retrying in ${(delay / 1000).toFixed(1)}s (retry ${retries + 1}/${this.retry.limit})`,
+        );
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private async requestJob(
+    method: Method,
+    path: string,
+    body?: unknown,
+    o: { jobBodyOnError?: boolean } = {},
+  ): Promise<ExportJob> {
+    const { res, abort } = await this.send(method, `${this.baseUrl}${path}`, body, "application/json");
+    const text = await this.readText(res, method, path, abort);
+    if (res.status >= 400) {
+      if (o.jobBodyOnError && res.status === 504) {
+        // Documented: "If a job has failed, then the HTTP Response Code will show as a 504" with the job body.
+        const job = tryParseJob(text);
+        if (job) return job;
+      }
+      throw errorFromResponse(method, path, { status: res.status, headers: res.headers, text });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      const type = res.headers.get("content-type") ?? "no content type";
+      throw new ResponseFormatError(
+        method,
+        path,
+        res.status,
+        `body is not valid JSON (${type}, ${text.length} bytes)`,
+      );
+    }
+    const job = parseJob(json);
+    if (typeof job === "string") throw new ResponseFormatError(method, path, res.status, job);
+    return job;
+  }
+
+  /** Sends one request; resolves when headers arrive. The timer keeps running until `abort` or the body is read. */
+  private async send(
+    method: Method,
+    url: string,
+    body: unknown,
+    accept: string,
+  ): Promise<{ res: Response; path: string; abort: () => void }> {
+    const target = new URL(url);
+    const path = target.pathname;
+    const headers: Record<string, string> = {
+      Accept: accept,
+      "Intercom-Version": this.apiVersion,
+      "User-Agent": USER_AGENT,
+    };
+    // The token goes only to the configured Intercom origin, never to a download URL on another host.
+    if (target.origin === this.origin) headers.Authorization = `Bearer ${this.token}`;
+    else
+      this.log.warn(
+        `not sending the access token to ${target.host}, which is not the configured Intercom host`,
+      );
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    const abort = () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+    this.requestCount++;
+    try {
+      const res = await this.fetchImpl(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: controller.signal,
+        redirect: "manual",
+      });
+      (res as Response & { __timer?: NodeJS.Timeout }).__timer = timer;
+      return { res, path, abort };
+    } catch (e) {
+      clearTimeout(timer);
+      if (timedOut) throw new RequestTimeoutError(method, path, this.timeoutMs);
+      throw new ConnectionError(method, path, describeNetworkError(e));
+    }
+  }
+
+  private async readText(res: Response, method: Method, path: string, abort: () => void): Promise<string> {
+    const timer = (res as Response & { __timer?: NodeJS.Timeout }).__timer;
+    try {
+      return await res.text();
+    } catch (e) {
+      if (e instanceof IntercomExportError) throw e;
+      const aborted = (e as Error).name === "AbortError";
+      if (aborted) throw new RequestTimeoutError(method, path, this.timeoutMs);
+      throw new ConnectionError(method, path, describeNetworkError(e));
+    } finally {
+      if (timer) clearTimeout(timer);
+      void abort;
+    }
+  }
+}
+
+function tryParseJob(text: string): ExportJob | undefined {
+  try {
+    const job = parseJob(JSON.parse(text));
+    return typeof job === "string" ? undefined : job;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeNetworkError(e: unknown): string {
+  const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = err.code ?? err.cause?.code;
+  const message = err.cause?.message ?? err.message ?? String(e);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}

@@ -1,0 +1,206 @@
+/**
+ * The error hierarchy. One class per failure kind, each carrying the context a person needs to act on it
+ * (HTTP status, Intercom's error code and message, the request id to quote to Intercom support, the job id).
+ * No error ever carries the access token or request headers.
+ */
+
+/** Base class of every error this package throws. */
+export class IntercomExportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad provider configuration (missing token, unknown region, plain-HTTP base URL to a remote host…). */
+export class ConfigurationError extends IntercomExportError {
+  constructor(
+    message: string,
+    /** The configuration key at fault, e.g. `intercom:region`. */
+    readonly key?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One `errors[]` item of Intercom's `error.list` envelope. */
+export interface IntercomErrorItem {
+  code: string;
+  message?: string | null;
+  field?: string | null;
+}
+
+export interface ApiErrorContext {
+  status: number;
+  method: string;
+  /** The path of the request, without host or query. */
+  path: string;
+  /** Intercom's first error code (`unauthorized`, `not_found`, `rate_limit_exceeded`…) or "" when the body had none. */
+  code: string;
+  /** Intercom's first error message, or a description of the body when it was not an error envelope. */
+  intercomMessage: string;
+  requestId: string | null;
+  errors: IntercomErrorItem[];
+  /** Seconds to wait before retrying, from `Retry-After` or `X-RateLimit-Reset`, when the server named one. */
+  retryAfterSeconds?: number;
+}
+
+/** Intercom answered with a non-success HTTP status. Subclasses narrow the kind. */
+export class IntercomApiError extends IntercomExportError {
+  readonly status: number;
+  readonly method: string;
+  readonly path: string;
+  readonly code: string;
+  readonly intercomMessage: string;
+  readonly requestId: string | null;
+  readonly errors: IntercomErrorItem[];
+  readonly retryAfterSeconds?: number;
+
+  constructor(ctx: ApiErrorContext, hint?: string) {
+    const code = ctx.code ? ` ${ctx.code}` : "";
+    const rid = ctx.requestId ? ` (request id ${ctx.requestId})` : "";
+    super(
+      `Intercom ${ctx.method} ${ctx.path} failed: HTTP ${ctx.status}${code}: ${ctx.intercomMessage}${rid}` +
+        (hint ? `. ${hint}` : ""),
+    );
+    this.status = ctx.status;
+    this.method = ctx.method;
+    this.path = ctx.path;
+    this.code = ctx.code;
+    this.intercomMessage = ctx.intercomMessage;
+    this.requestId = ctx.requestId;
+    this.errors = ctx.errors;
+    this.retryAfterSeconds = ctx.retryAfterSeconds;
+  }
+}
+
+/** 400/422: Intercom rejected the request's parameters. */
+export class BadRequestError extends IntercomApiError {}
+
+/** 401/403: the token is missing, invalid, revoked, or lacks access to the export API. */
+export class AuthenticationError extends IntercomApiError {
+  constructor(ctx: ApiErrorContext) {
+    super(
+      ctx,
+      "Check the access token (`pulumi config set --secret intercom:accessToken ...` or INTERCOM_ACCESS_TOKEN) " +
+        "and that it belongs to the workspace and region you target",
+    );
+  }
+}
+
+/** 404: Intercom does not know the job (or the path). */
+export class NotFoundError extends IntercomApiError {}
+
+/** 406: the server refused the `Accept` header. */
+export class NotAcceptableError extends IntercomApiError {}
+
+/** 429 `rate_limit_exceeded` from the general API rate limit (calls per window). Safe to retry after `retryAfterSeconds`. */
+export class RateLimitError extends IntercomApiError {}
+
+/**
+ * 429 "Exceeded rate limit of 1 pending message data export jobs": another export job is still pending or in
+ * progress in this workspace. Intercom allows only one at a time; the slot frees when that job finishes.
+ */
+export class ExportSlotBusyError extends IntercomApiError {
+  constructor(ctx: ApiErrorContext) {
+    super(
+      ctx,
+      "Intercom runs one content data export job per workspace at a time; another job is pending or in progress",
+    );
+  }
+}
+
+/** 5xx (without a job body). */
+export class ServerError extends IntercomApiError {}
+
+/** The connection failed, was reset, or the body was cut short before a response could be read. */
+export class ConnectionError extends IntercomExportError {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly causeMessage: string,
+  ) {
+    super(`Intercom ${method} ${path} failed: connection error: ${causeMessage}`);
+  }
+}
+
+/** No response (headers or body) within the per-request timeout. */
+export class RequestTimeoutError extends IntercomExportError {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`Intercom ${method} ${path} timed out after ${timeoutMs} ms without a response`);
+  }
+}
+
+/** A 2xx response whose body is not what the API documents (HTML page, truncated JSON, missing job id…). */
+export class ResponseFormatError extends IntercomExportError {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly detail: string,
+  ) {
+    super(`Intercom ${method} ${path} returned an unexpected response (HTTP ${status}): ${detail}`);
+  }
+}
+
+/** The export job ended in `failed` or `canceled`. */
+export class ExportJobFailedError extends IntercomExportError {
+  constructor(
+    readonly jobIdentifier: string,
+    readonly status: string,
+  ) {
+    const why =
+      status === "failed"
+        ? "Intercom reports status 'failed' (its docs say this commonly means the job ran over 12 hours; try a shorter range)"
+        : `Intercom reports status '${status}' (someone or something canceled it)`;
+    super(`Content data export job ${jobIdentifier} did not complete: ${why}`);
+  }
+}
+
+/** Our own deadline (`timeoutSeconds`) passed while the job was still running. */
+export class ExportTimeoutError extends IntercomExportError {
+  constructor(
+    readonly jobIdentifier: string,
+    readonly status: string,
+    readonly timeoutSeconds: number,
+  ) {
+    super(
+      `Content data export job ${jobIdentifier} is still '${status}' after timeoutSeconds=${timeoutSeconds}. ` +
+        "The job id is kept in the stack's state: run `pulumi up` again to resume waiting, or raise timeoutSeconds",
+    );
+  }
+}
+
+/** The busy export slot did not free up within `slotWaitSeconds`. */
+export class ExportSlotWaitTimeoutError extends IntercomExportError {
+  constructor(
+    readonly slotWaitSeconds: number,
+    readonly last: ExportSlotBusyError,
+  ) {
+    super(
+      `Could not start the export: Intercom allows one content data export job per workspace, and another job ` +
+        `stayed pending or in progress for slotWaitSeconds=${slotWaitSeconds}. Wait for it to finish, cancel it, ` +
+        `or raise slotWaitSeconds. Last answer: HTTP 429 ${last.intercomMessage}` +
+        (last.requestId ? ` (request id ${last.requestId})` : ""),
+    );
+  }
+}
+
+/**
+ * The create request may have reached Intercom but we did not get its answer (5xx, reset, timeout). Intercom has
+ * no idempotency key and no way to list jobs, so the request is not repeated blindly: a second job would either
+ * duplicate the work or be refused by the one-job rule.
+ */
+export class CreateOutcomeUnknownError extends IntercomExportError {
+  constructor(override readonly cause: IntercomExportError) {
+    super(
+      `Creating the export may or may not have started a job: ${cause.message}. It was not retried, because ` +
+        "Intercom cannot tell us about a job whose creation answer was lost. Run `pulumi up` again: if a job was " +
+        "started it holds the workspace's single export slot and the new attempt waits for it (slotWaitSeconds)",
+    );
+  }
+}

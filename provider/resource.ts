@@ -1,0 +1,72 @@
+/** The user-facing resource: `new ContentDataExport(name, { createdAtAfter, createdAtBefore, ... })`. */
+import * as pulumi from "@pulumi/pulumi";
+import { contentDataExportProvider } from "./provider";
+
+export interface ContentDataExportArgs {
+  /** Start of the range, inclusive: unix seconds, or an ISO-8601 date ("2024-06-01", midnight UTC) or date-time with timezone. */
+  createdAtAfter: pulumi.Input<number | string>;
+  /** End of the range, inclusive as Intercom documents: "2024-06-30" includes all of June 30th. */
+  createdAtBefore: pulumi.Input<number | string>;
+  /** Wait in `pulumi up` until the job is terminal. @default true */
+  waitForCompletion?: pulumi.Input<boolean>;
+  /** Our own deadline for that wait, in seconds (Pulumi's customTimeouts do not reach dynamic providers). @default 3600 */
+  timeoutSeconds?: pulumi.Input<number>;
+  /** Delay before the first status poll; later polls back off ×1.5 from it. @default 2 */
+  pollIntervalSeconds?: pulumi.Input<number>;
+  /** Cap on the delay between polls. @default 30 */
+  maxPollIntervalSeconds?: pulumi.Input<number>;
+  /** How long to wait for the workspace's single export slot when another job holds it. @default 900 */
+  slotWaitSeconds?: pulumi.Input<number>;
+  /** Cancel a still-running job on delete or replace. @default false */
+  cancelOnDelete?: pulumi.Input<boolean>;
+}
+
+export class ContentDataExport extends pulumi.dynamic.Resource {
+  /** Intercom's job id (also the resource id). */
+  declare readonly jobIdentifier: pulumi.Output<string>;
+  /** pending | in_progress | completed | no_data | failed | canceled | expired */
+  declare readonly status: pulumi.Output<string>;
+  /** Where to GET the data (with the access token and `Accept: application/octet-stream`); "" until completed and for no_data. */
+  declare readonly downloadUrl: pulumi.Output<string>;
+  /** Unix seconds as a string, exactly as Intercom returns it; "" until completed. */
+  declare readonly downloadExpiresAt: pulumi.Output<string>;
+  /** downloadExpiresAt as ISO-8601; "" until completed. */
+  declare readonly downloadExpiresAtIso: pulumi.Output<string>;
+  /** True once the download is past its expiry or Intercom no longer knows the job. */
+  declare readonly expired: pulumi.Output<boolean>;
+  /** The range as sent to Intercom, unix seconds. */
+  declare readonly createdAtAfter: pulumi.Output<number>;
+  declare readonly createdAtBefore: pulumi.Output<number>;
+  /** When the job was created (ISO-8601). */
+  declare readonly requestedAt: pulumi.Output<string>;
+  /** When the job was first seen terminal (ISO-8601), "" before that. */
+  declare readonly completedAt: pulumi.Output<string>;
+  /** The Intercom API base URL the job lives on. */
+  declare readonly endpoint: pulumi.Output<string>;
+  declare readonly waitForCompletion: pulumi.Output<boolean>;
+  declare readonly timeoutSeconds: pulumi.Output<number>;
+  declare readonly pollIntervalSeconds: pulumi.Output<number>;
+  declare readonly maxPollIntervalSeconds: pulumi.Output<number>;
+  declare readonly slotWaitSeconds: pulumi.Output<number>;
+  declare readonly cancelOnDelete: pulumi.Output<boolean>;
+
+  constructor(name: string, args: ContentDataExportArgs, opts?: pulumi.CustomResourceOptions) {
+    if (!args || typeof args !== "object") {
+      throw new Error(`ContentDataExport '${name}': args are required ({ createdAtAfter, createdAtBefore })`);
+    }
+    // A fresh object every time: dynamic.Resource adds __provider to the props it is given.
+    const props: Record<string, unknown> = {
+      jobIdentifier: undefined,
+      status: undefined,
+      downloadUrl: undefined,
+      downloadExpiresAt: undefined,
+      downloadExpiresAtIso: undefined,
+      expired: undefined,
+      requestedAt: undefined,
+      completedAt: undefined,
+      endpoint: undefined,
+      ...args,
+    };
+    super(contentDataExportProvider, name, props, opts, "intercom", "ContentDataExport");
+  }
+}
