@@ -1,6 +1,6 @@
 /** pulumi-intercom-export: Intercom content data exports as Pulumi resources. */
-export { ContentDataExport, ContentDataExportArgs } from "./resource";
-export { contentDataExportProvider } from "./provider";
+export { ContentDataExport, ContentDataExportArgs, CONTENT_DATA_EXPORT_TYPE } from "./resource";
+export { contentDataExportProvider, PROVIDER_MODULE_TEXT } from "./provider";
 export type { ContentDataExportOutputs } from "./lifecycle";
 export { IntercomClient, ClientOptions, DownloadResponse, USER_AGENT } from "./client/client";
 export { ExportJob, JobStatus, parseJob } from "./client/job";

@@ -1,44 +1,31 @@
 /**
- * The provider object handed to `pulumi.dynamic.Resource`. Pulumi serializes it (with everything it captures)
- * into every resource's state as `__provider`, so it is deliberately a thin shim: each method loads the
- * package's runtime module when called, inside the provider process. It captures no token, no config, no
- * compiled validator: only the module name.
+ * What Pulumi stores in state as `__provider` for every ContentDataExport, and the provider object behind it.
+ *
+ * A dynamic resource normally gets `__provider` from Pulumi's closure serializer, which copies every function
+ * and value the provider reaches into state (3.4 KB for even a thin shim, and a stale copy of the code that
+ * refresh/destroy keep running after an upgrade). We store a fixed module instead: it loads this package's
+ * runtime from the project's node_modules when the provider process needs it. It holds no token, no config and
+ * no code of ours, so state stays small and refresh/destroy always run the installed version.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import { lifecycle } from "./runtime";
 
-/** Loads `pulumi-intercom-export/runtime`, or, inside this package's own checkout, its built copy. */
-function loadRuntime(): { lifecycle: Required<pulumi.dynamic.ResourceProvider> } {
-  const name = "pulumi-intercom-export/runtime";
+/**
+ * The module text the dynamic-provider process loads (`requireFromString(text).handler()`), from the Pulumi
+ * project directory (its working directory). Inside this package's own checkout (the root program, examples'
+ * file: installs, tests) the package is not in its own node_modules, so the build in ./dist is used.
+ */
+export const PROVIDER_MODULE_TEXT = `exports.handler = function () {
+  var name = "pulumi-intercom-export/runtime", path = require("path");
+  try { return require(name).lifecycle; } catch (e) {
+    if (e.code !== "MODULE_NOT_FOUND" || String(e.message).indexOf(name) < 0) throw e;
+  }
   try {
-    return require(name);
-  } catch (e) {
-    if ((e as { code?: string }).code !== "MODULE_NOT_FOUND" || !String(e).includes(name)) throw e;
-  }
-  // The root program, examples and tests of this repository run with the checkout as working directory, where
-  // the package is not in its own node_modules.
-  const path = require("path");
-  const root = process.cwd();
-  let own = false;
-  try {
-    own = require(path.join(root, "package.json")).name === "pulumi-intercom-export";
-  } catch {
-    own = false;
-  }
-  if (!own) {
-    throw new Error(
-      "pulumi-intercom-export is not installed in this Pulumi project (node_modules). Run `npm install " +
-        "pulumi-intercom-export` in the project directory; refresh and destroy need it too.",
-    );
-  }
-  return require(path.join(root, "dist", "provider", "runtime.js"));
-}
-
-export const contentDataExportProvider: pulumi.dynamic.ResourceProvider = {
-  configure: (req) => loadRuntime().lifecycle.configure(req),
-  check: (olds, news) => loadRuntime().lifecycle.check(olds, news),
-  diff: (id, olds, news) => loadRuntime().lifecycle.diff(id, olds, news),
-  create: (inputs) => loadRuntime().lifecycle.create(inputs),
-  read: (id, props) => loadRuntime().lifecycle.read(id, props),
-  update: (id, olds, news) => loadRuntime().lifecycle.update(id, olds, news),
-  delete: (id, props) => loadRuntime().lifecycle.delete(id, props),
+    if (require(path.resolve("package.json")).name === "pulumi-intercom-export")
+      return require(path.resolve("dist/provider/runtime.js")).lifecycle;
+  } catch (e) {}
+  throw new Error("pulumi-intercom-export is not installed in this Pulumi project: run 'npm install pulumi-intercom-export' (refresh and destroy need it too)");
 };
+`;
+
+/** The provider object (check/diff/create/read/update/delete/configure), as the runtime exposes it. For tests. */
+export const contentDataExportProvider = lifecycle;

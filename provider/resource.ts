@@ -1,6 +1,9 @@
 /** The user-facing resource: `new ContentDataExport(name, { createdAtAfter, createdAtBefore, ... })`. */
 import * as pulumi from "@pulumi/pulumi";
-import { contentDataExportProvider } from "./provider";
+import { PROVIDER_MODULE_TEXT } from "./provider";
+
+/** The type token Pulumi gives dynamic resources: served by the `pulumi-nodejs` provider plugin. */
+export const CONTENT_DATA_EXPORT_TYPE = "pulumi-nodejs:dynamic/intercom:ContentDataExport";
 
 export interface ContentDataExportArgs {
   /** Start of the range, inclusive: unix seconds, or an ISO-8601 date ("2024-06-01", midnight UTC) or date-time with timezone. */
@@ -21,7 +24,12 @@ export interface ContentDataExportArgs {
   cancelOnDelete?: pulumi.Input<boolean>;
 }
 
-export class ContentDataExport extends pulumi.dynamic.Resource {
+/**
+ * An Intercom content data export job. A dynamic-provider resource: it is a `pulumi.CustomResource` of the
+ * dynamic type `pulumi-nodejs:dynamic/intercom:ContentDataExport` whose `__provider` is the small fixed module
+ * in ./provider.ts rather than a closure-serialized copy of the code.
+ */
+export class ContentDataExport extends pulumi.CustomResource {
   /** Intercom's job id (also the resource id). */
   declare readonly jobIdentifier: pulumi.Output<string>;
   /** pending | in_progress | completed | no_data | failed | canceled | expired */
@@ -54,7 +62,6 @@ export class ContentDataExport extends pulumi.dynamic.Resource {
     if (!args || typeof args !== "object") {
       throw new Error(`ContentDataExport '${name}': args are required ({ createdAtAfter, createdAtBefore })`);
     }
-    // A fresh object every time: dynamic.Resource adds __provider to the props it is given.
     const props: Record<string, unknown> = {
       jobIdentifier: undefined,
       status: undefined,
@@ -66,7 +73,8 @@ export class ContentDataExport extends pulumi.dynamic.Resource {
       completedAt: undefined,
       endpoint: undefined,
       ...args,
+      __provider: PROVIDER_MODULE_TEXT,
     };
-    super(contentDataExportProvider, name, props, opts, "intercom", "ContentDataExport");
+    super(CONTENT_DATA_EXPORT_TYPE, name, props, opts);
   }
 }

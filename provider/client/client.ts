@@ -20,7 +20,7 @@ import { ExportJob, parseJob } from "./job";
 import { DEFAULT_RETRY, retryDelay, RetryOptions } from "./retry";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION: string = require("../../package.json").version;
+const VERSION: string = require("pulumi-intercom-export/package.json").version;
 export const USER_AGENT = `pulumi-intercom-export/${VERSION} (+https://www.npmjs.com/package/pulumi-intercom-export)`;
 
 export interface ClientOptions {
