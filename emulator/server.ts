@@ -411,8 +411,8 @@ class EmulatorServer implements Emulator {
     const length = full ? full.length : reply.length ? await reply.length() : 0;
     const cut = Math.max(0, Math.min(length - 1, truncateAt >= 0 ? truncateAt : Math.floor(length / 2)));
     res.writeHead(reply.status, { ...reply.headers, "Content-Length": length });
-    const write = (chunk: Buffer) =>
-      new Promise<void>((resolve) => (res.write(chunk) ? resolve() : res.once("drain", resolve)));
+    // Each write resolves once its bytes were handed to the socket, so they reach the client before the cut.
+    const write = (chunk: Buffer) => new Promise<void>((resolve) => res.write(chunk, () => resolve()));
     if (full) await write(full.subarray(0, cut));
     else if (reply.stream) {
       const source = reply.stream();
@@ -424,8 +424,7 @@ class EmulatorServer implements Emulator {
         if (sent >= cut || res.destroyed) break; // leaving the loop destroys the source stream
       }
     }
-    // Let the bytes reach the client, then close without finishing the body.
-    await new Promise<void>((resolve) => (res.writableLength === 0 ? resolve() : res.once("drain", resolve)));
+    // Close without finishing the body.
     res.socket?.destroy();
   }
 }
