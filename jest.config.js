@@ -6,7 +6,9 @@ module.exports = {
       displayName: "unit",
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
-      testMatch: ["<rootDir>/tests/{unit,emulator,lifecycle}/**/*.test.ts"],
+      // Everything outside tests/e2e: unit, emulator, lifecycle (provider against the emulator), faults, …
+      testMatch: ["<rootDir>/tests/**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/e2e/"],
     },
     {
       displayName: "e2e",
