@@ -393,8 +393,8 @@ class EmulatorServer implements Emulator {
    */
   private async send(res: ServerResponse, reply: Reply, truncateAt?: number): Promise<void> {
     if (res.destroyed) return;
-    const headers: Record<string, string | number> = { ...reply.headers };
     if (truncateAt !== undefined) return this.sendTruncated(res, reply, truncateAt);
+    const headers: Record<string, string | number> = { ...reply.headers };
     if (reply.stream) {
       res.writeHead(reply.status, headers);
       await new Promise<void>((resolve) => pipeline(reply.stream!(), res, () => resolve()));
