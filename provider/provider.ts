@@ -11,18 +11,19 @@ import { lifecycle } from "./runtime";
 
 /**
  * The module text the dynamic-provider process loads (`requireFromString(text).handler()`), from the Pulumi
- * project directory (its working directory). Inside this package's own checkout (the root program, examples'
- * file: installs, tests) the package is not in its own node_modules, so the build in ./dist is used.
+ * project directory (its working directory, which is the directory of the program's `main`). Inside this
+ * package's own checkout (the root program, tests) the package is not in its own node_modules, so the build in
+ * ./dist of the nearest enclosing checkout (up to 3 levels up) is used.
  */
 export const PROVIDER_MODULE_TEXT = `exports.handler = function () {
-  var name = "pulumi-intercom-export/runtime", path = require("path");
+  var name = "pulumi-intercom-export/runtime", path = require("path"), dir = process.cwd(), pkg;
   try { return require(name).lifecycle; } catch (e) {
     if (e.code !== "MODULE_NOT_FOUND" || String(e.message).indexOf(name) < 0) throw e;
   }
-  try {
-    if (require(path.resolve("package.json")).name === "pulumi-intercom-export")
-      return require(path.resolve("dist/provider/runtime.js")).lifecycle;
-  } catch (e) {}
+  for (var up = 0; up < 4; up++, dir = path.dirname(dir)) {
+    try { pkg = require(path.join(dir, "package.json")); } catch (e) { pkg = null; }
+    if (pkg && pkg.name === "pulumi-intercom-export") return require(path.join(dir, "dist/provider/runtime.js")).lifecycle;
+  }
   throw new Error("pulumi-intercom-export is not installed in this Pulumi project: run 'npm install pulumi-intercom-export' (refresh and destroy need it too)");
 };
 `;
