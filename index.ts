@@ -15,7 +15,8 @@ import { ContentDataExport } from "./provider";
 /** "2026-11" → first and last day of that month, as ISO dates. */
 function monthRange(month: string): { first: string; last: string } {
   const m = /^(\d{4})-(\d{2})$/.exec(month);
-  if (!m || +m[2] < 1 || +m[2] > 12) throw new Error(`intercom-export:month must look like 2024-06; got '${month}'`);
+  if (!m || +m[2] < 1 || +m[2] > 12)
+    throw new Error(`intercom-export:month must look like 2024-06; got '${month}'`);
   const y = +m[1];
   const mo = +m[2];
   const lastDay = new Date(Date.UTC(y, mo, 0)).getUTCDate();
