@@ -40,10 +40,15 @@ export interface ContentDataExportOutputs extends ExportOptions {
   downloadExpiresAtIso: string;
   /** True once the download can no longer be fetched (past its expiry, or the job is unknown to Intercom). */
   expired: boolean;
-  /** The range as sent to Intercom, in unix seconds (inclusive days). */
-  createdAtAfter: number;
-  createdAtBefore: number;
-  /** When the job was created (ISO-8601). */
+  /**
+   * The range as sent to Intercom, in unix seconds (inclusive days). For an adopted job: the range as declared
+   * (Intercom does not report a job's range, so it cannot be verified), or null when none was declared.
+   */
+  createdAtAfter: number | null;
+  createdAtBefore: number | null;
+  /** True when the job was adopted through the `jobIdentifier` input rather than created by this resource. */
+  adopted: boolean;
+  /** When this resource created the job (ISO-8601); "" for an adopted job (Intercom does not say). */
   requestedAt: string;
   /** When we first saw the job terminal (ISO-8601), "" before that. */
   completedAt: string;
@@ -121,8 +126,22 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<pulum
   if (typeof olds.endpoint === "string" && olds.endpoint && endpoint && endpoint !== olds.endpoint) {
     replaces.push("endpoint");
   }
+  // Adopting: a different job id is a different export; dropping the id from an adopted resource means
+  // "create a new job" instead.
+  if (
+    news.jobIdentifier === UNKNOWN ||
+    (news.jobIdentifier !== undefined && news.jobIdentifier !== olds.jobIdentifier)
+  ) {
+    replaces.push("jobIdentifier");
+  } else if (news.jobIdentifier === undefined && olds.adopted === true) {
+    replaces.push("jobIdentifier");
+  }
   // A failed or canceled job is done for; the next `pulumi up` starts a fresh one.
   if (olds.status === "failed" || olds.status === "canceled") replaces.push("status");
+  // An expired export is renewed only when asked: a fresh job for the same range, with a new downloadUrl.
+  if (resolveOptions(news).renewWhenExpired === true && news.jobIdentifier === undefined && isExpired(olds)) {
+    replaces.push("expired");
+  }
 
   const before = resolveOptions(olds);
   const after = resolveOptions(news);
@@ -142,26 +161,48 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<pulum
 export async function create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
   const failures = checkInputs(inputs);
   if (failures.length > 0) throw new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
-  const range = normalizeRange(inputs);
   const options = resolveOptions(inputs);
   const ctx = context();
   const client = ctx.client();
   const clock = runtimeSeams.clock;
+  const adoptId = typeof inputs.jobIdentifier === "string" ? inputs.jobIdentifier : undefined;
+  const range =
+    adoptId && inputs.createdAtAfter === undefined
+      ? { createdAtAfter: null, createdAtBefore: null }
+      : normalizeRange(inputs);
 
-  const job = await startExport(client, range, { ...options, log: ctx.log, clock });
+  let job: ExportJob;
+  if (adoptId) {
+    job = await adopt(client, adoptId, ctx);
+  } else {
+    const r = range as { createdAtAfter: number; createdAtBefore: number };
+    job = await startExport(client, r, { ...options, log: ctx.log, clock });
+    // Logged the moment Intercom returns it, so an interrupted run can still be traced to (and adopt) its job.
+    ctx.log.info(
+      `started content data export job ${job.jobIdentifier} for ${isoDate(r.createdAtAfter)} .. ` +
+        `${isoDate(r.createdAtBefore)} (status ${job.status}); if this run is interrupted, adopt it with ` +
+        `jobIdentifier: "${job.jobIdentifier}"`,
+    );
+  }
   const startedAt = clock.now();
-  // Logged the moment Intercom returns it, so an interrupted run can still be traced to its job.
-  ctx.log.info(
-    `started content data export job ${job.jobIdentifier} for ${isoDate(range.createdAtAfter)} .. ` +
-      `${isoDate(range.createdAtBefore)} (status ${job.status})`,
-  );
   let outs = outputsFor(job, {
     ...options,
     ...range,
-    requestedAt: new Date(startedAt).toISOString(),
+    adopted: adoptId !== undefined,
+    requestedAt: adoptId ? "" : new Date(startedAt).toISOString(),
     completedAt: "",
     endpoint: ctx.config.baseUrl,
   });
+  if (TERMINAL_STATUSES.has(job.status) && !SUCCESS_STATUSES.has(job.status)) {
+    // Only possible when adopting: the job already failed or was canceled.
+    throw partialFailure(
+      job.jobIdentifier,
+      outs,
+      inputs,
+      new ExportJobFailedError(job.jobIdentifier, job.rawStatus),
+      ctx,
+    );
+  }
   if (!options.waitForCompletion) return { id: job.jobIdentifier, outs };
 
   try {
@@ -255,6 +296,35 @@ function outputsFor(
     expired,
     completedAt: prev.completedAt || (terminal ? new Date(runtimeSeams.clock.now()).toISOString() : ""),
   };
+}
+
+/** Reads a job someone else started (or an interrupted run left behind) so this resource can track it. */
+async function adopt(client: IntercomClient, id: string, ctx: Context): Promise<ExportJob> {
+  try {
+    const job = await client.getExport(id);
+    ctx.log.info(
+      `adopted existing content data export job ${id} (status ${job.status}); no new job was created`,
+    );
+    return job;
+  } catch (e) {
+    if (e instanceof NotFoundError) {
+      throw new NotFoundError(
+        { ...e, intercomMessage: e.intercomMessage },
+        `Cannot adopt job '${id}': Intercom does not know it. Check the id, and that intercom:region / intercom:baseUrl point at the workspace that ran it; jobs are forgotten some time after their download expires`,
+      );
+    }
+    throw e;
+  }
+}
+
+/** Expired per state, or (without a refresh) because the recorded expiry time has passed. */
+function isExpired(olds: Props): boolean {
+  if (olds.status === "expired" || olds.expired === true) return true;
+  const at =
+    typeof olds.downloadExpiresAt === "string" && /^\d+$/.test(olds.downloadExpiresAt)
+      ? Number(olds.downloadExpiresAt)
+      : undefined;
+  return at !== undefined && at * 1000 <= runtimeSeams.clock.now();
 }
 
 function finish(job: ExportJob, log: Logger): void {

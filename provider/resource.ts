@@ -6,10 +6,21 @@ import { PROVIDER_MODULE_TEXT } from "./provider";
 export const CONTENT_DATA_EXPORT_TYPE = "pulumi-nodejs:dynamic/intercom:ContentDataExport";
 
 export interface ContentDataExportArgs {
-  /** Start of the range, inclusive: unix seconds, or an ISO-8601 date ("2024-06-01", midnight UTC) or date-time with timezone. */
-  createdAtAfter: pulumi.Input<number | string>;
+  /**
+   * Start of the range, inclusive: unix seconds, or an ISO-8601 date ("2024-06-01", midnight UTC) or date-time
+   * with timezone. Required, unless `jobIdentifier` adopts an existing job.
+   */
+  createdAtAfter?: pulumi.Input<number | string>;
   /** End of the range, inclusive as Intercom documents: "2024-06-30" includes all of June 30th. */
-  createdAtBefore: pulumi.Input<number | string>;
+  createdAtBefore?: pulumi.Input<number | string>;
+  /**
+   * Adopt an existing job instead of creating one (no POST): a job started by hand, or one an interrupted run
+   * left behind (its id is in the log). Intercom does not report a job's range, so a declared range is recorded
+   * as given and cannot be verified. Changing or removing it replaces the resource.
+   */
+  jobIdentifier?: pulumi.Input<string>;
+  /** When the export has expired (found by refresh, or past its recorded expiry), replace it with a fresh job on the next `pulumi up`. @default false */
+  renewWhenExpired?: pulumi.Input<boolean>;
   /** Wait in `pulumi up` until the job is terminal. @default true */
   waitForCompletion?: pulumi.Input<boolean>;
   /** Our own deadline for that wait, in seconds (Pulumi's customTimeouts do not reach dynamic providers). @default 3600 */
@@ -42,9 +53,12 @@ export class ContentDataExport extends pulumi.CustomResource {
   declare readonly downloadExpiresAtIso: pulumi.Output<string>;
   /** True once the download is past its expiry or Intercom no longer knows the job. */
   declare readonly expired: pulumi.Output<boolean>;
-  /** The range as sent to Intercom, unix seconds. */
-  declare readonly createdAtAfter: pulumi.Output<number>;
-  declare readonly createdAtBefore: pulumi.Output<number>;
+  /** The range as sent to Intercom, unix seconds (for an adopted job: as declared, or null). */
+  declare readonly createdAtAfter: pulumi.Output<number | null>;
+  declare readonly createdAtBefore: pulumi.Output<number | null>;
+  /** True when the job was adopted through `jobIdentifier`. */
+  declare readonly adopted: pulumi.Output<boolean>;
+  declare readonly renewWhenExpired: pulumi.Output<boolean>;
   /** When the job was created (ISO-8601). */
   declare readonly requestedAt: pulumi.Output<string>;
   /** When the job was first seen terminal (ISO-8601), "" before that. */
@@ -69,6 +83,7 @@ export class ContentDataExport extends pulumi.CustomResource {
       downloadExpiresAt: undefined,
       downloadExpiresAtIso: undefined,
       expired: undefined,
+      adopted: undefined,
       requestedAt: undefined,
       completedAt: undefined,
       endpoint: undefined,

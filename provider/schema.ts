@@ -20,6 +20,8 @@ export interface ExportOptions {
   slotWaitSeconds: number;
   /** Cancel a still-running job when the resource is deleted or replaced. @default false */
   cancelOnDelete: boolean;
+  /** Replace an expired export with a fresh job for the same range on the next `pulumi up`. @default false */
+  renewWhenExpired: boolean;
 }
 
 export const DEFAULT_OPTIONS: ExportOptions = {
@@ -29,6 +31,7 @@ export const DEFAULT_OPTIONS: ExportOptions = {
   maxPollIntervalSeconds: 30,
   slotWaitSeconds: 900,
   cancelOnDelete: false,
+  renewWhenExpired: false,
 };
 
 /** Options that can change in place (no new job). */
@@ -36,12 +39,18 @@ export const OPTION_KEYS = Object.keys(DEFAULT_OPTIONS) as (keyof ExportOptions)
 /** Inputs whose change means a different export: the resource is replaced. */
 export const RANGE_KEYS = ["createdAtAfter", "createdAtBefore"] as const;
 
-/** JSON Schema of the inputs. `__provider` is added by Pulumi to every dynamic resource's inputs. */
+/** Intercom job ids seen in docs and responses are short lowercase alphanumerics; we accept a little more. */
+const JOB_ID_PATTERN = "^[A-Za-z0-9_.-]{1,128}$";
+
+/**
+ * JSON Schema of the inputs. `__provider` is added by Pulumi to every dynamic resource's inputs. The range is
+ * required unless `jobIdentifier` adopts an existing job (checked in code: JSON Schema's if/then reads worse).
+ */
 export const INPUT_SCHEMA = {
   type: "object",
   additionalProperties: false,
-  required: ["createdAtAfter", "createdAtBefore"],
   properties: {
+    jobIdentifier: { type: "string", pattern: JOB_ID_PATTERN },
     createdAtAfter: { type: ["integer", "string"] },
     createdAtBefore: { type: ["integer", "string"] },
     waitForCompletion: { type: "boolean" },
@@ -50,6 +59,7 @@ export const INPUT_SCHEMA = {
     maxPollIntervalSeconds: { type: "number", exclusiveMinimum: 0, maximum: 3600 },
     slotWaitSeconds: { type: "integer", minimum: 0, maximum: 172800 },
     cancelOnDelete: { type: "boolean" },
+    renewWhenExpired: { type: "boolean" },
     __provider: { type: "string" },
   },
 } as const;
@@ -94,6 +104,31 @@ export function checkInputs(
   }
   const failed = new Set(failures.map((f) => f.property));
 
+  // The range is required, except when adopting an existing job; then it is optional but all-or-nothing.
+  const adopting = "jobIdentifier" in known || unknownKeys.has("jobIdentifier");
+  const given = RANGE_KEYS.filter((k) => k in known || unknownKeys.has(k));
+  for (const key of RANGE_KEYS) {
+    if (given.includes(key)) continue;
+    if (!adopting) {
+      failures.push({
+        property: key,
+        reason: `${key} is required: unix seconds or an ISO-8601 date such as "2024-06-01" (or set jobIdentifier to adopt an existing job)`,
+      });
+    } else if (given.length > 0) {
+      failures.push({
+        property: key,
+        reason: `${key} is required when ${given[0]} is given: declare both bounds of the adopted job's range, or neither`,
+      });
+    }
+  }
+  if (adopting && known.renewWhenExpired === true) {
+    failures.push({
+      property: "renewWhenExpired",
+      reason:
+        "renewWhenExpired cannot be combined with jobIdentifier: an adopted job is not ours to re-run. Remove jobIdentifier (and declare the range) to let Pulumi create and renew jobs",
+    });
+  }
+
   // Range rules, for the bounds that are known and passed the schema.
   const bounds: Partial<Record<(typeof RANGE_KEYS)[number], number>> = {};
   for (const key of RANGE_KEYS) {
@@ -136,13 +171,6 @@ export function checkInputs(
 function describeSchemaError(e: ErrorObject, known: Record<string, unknown>): CheckFailure | undefined {
   const prop = e.instancePath.replace(/^\//, "").split("/")[0];
   switch (e.keyword) {
-    case "required": {
-      const missing = (e.params as { missingProperty: string }).missingProperty;
-      return {
-        property: missing,
-        reason: `${missing} is required: unix seconds or an ISO-8601 date such as "2024-06-01"`,
-      };
-    }
     case "additionalProperties": {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       const guess = closest(extra, KNOWN);
@@ -151,6 +179,11 @@ function describeSchemaError(e: ErrorObject, known: Record<string, unknown>): Ch
         reason: `unknown property '${extra}'${guess ? ` (did you mean '${guess}'?)` : ""}; known properties: ${KNOWN.join(", ")}`,
       };
     }
+    case "pattern":
+      return {
+        property: prop,
+        reason: `${prop} must be an Intercom job id (letters, digits, '_', '-', '.'; at most 128); got ${describe(known[prop])}`,
+      };
     case "type": {
       const value = known[prop];
       if (prop === "createdAtAfter" || prop === "createdAtBefore") {
