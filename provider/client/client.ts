@@ -10,12 +10,13 @@ import {
   ConfigurationError,
   ConnectionError,
   IntercomExportError,
+  NotFoundError,
   RateLimitError,
   RequestTimeoutError,
   ResponseFormatError,
 } from "../errors";
-import { Logger, silentLogger } from "../log";
-import { errorFromResponse } from "./errors-from-response";
+import { Logger, redact, silentLogger } from "../log";
+import { errorFromResponse, RawResponse } from "./errors-from-response";
 import { ExportJob, parseJob } from "./job";
 import { DEFAULT_RETRY, retryDelay, RetryOptions } from "./retry";
 
@@ -29,7 +30,10 @@ export interface ClientOptions {
   accessToken: string;
   /** Sent as `Intercom-Version`. */
   apiVersion: string;
-  /** Per-request timeout covering headers and (for JSON calls) the body. @default 30000 */
+  /**
+   * Per-request timeout: for JSON calls it covers headers and body; for downloads it covers each response's
+   * headers only (a healthy multi-gigabyte body may take much longer). @default 30000
+   */
   requestTimeoutMs?: number;
   retry?: Partial<RetryOptions>;
   log?: Logger;
@@ -54,6 +58,9 @@ export interface DownloadResponse {
 
 type Method = "GET" | "POST";
 
+/** Redirects followed on a download (Intercom may hand the file to a storage host). */
+const MAX_REDIRECTS = 5;
+
 export class IntercomClient {
   readonly baseUrl: string;
   private readonly origin: string;
@@ -66,6 +73,11 @@ export class IntercomClient {
   private readonly sleep: (ms: number) => Promise<void>;
   /** Count of HTTP requests sent, for tests and benchmarks. */
   requestCount = 0;
+
+  /** The retry policy in effect (callers that repeat a create under the one-job rule use the same budget). */
+  get retryPolicy(): Readonly<RetryOptions> {
+    return this.retry;
+  }
 
   constructor(o: ClientOptions) {
     if (!o.accessToken) {
@@ -93,12 +105,36 @@ export class IntercomClient {
 
   /**
    * POST /export/content/data. Not retried, except after a general rate-limit 429 (the request was refused
-   * before it did anything). The busy-slot 429 and ambiguous failures are the caller's to handle.
+   * before it did anything). The busy-slot 429 and ambiguous failures are the caller's to handle (../jobs.ts).
+   *
+   * A 2xx whose JSON was cut short means the job exists: when the partial body still names its id, the job is
+   * read back with a status request instead of being lost.
    */
   async createExport(range: CreateExportRange): Promise<ExportJob> {
     const body = { created_at_after: range.createdAtAfter, created_at_before: range.createdAtBefore };
+    const path = "/export/content/data";
     return this.withRetries(
-      () => this.requestJob("POST", "/export/content/data", body),
+      () =>
+        this.requestJob("POST", path, body, {
+          onMalformed: async (text, error) => {
+            const id = partialJobIdentifier(text);
+            if (!id) throw error;
+            this.log.warn(
+              `${error.message}; the partial answer names job ${id}: reading it back with a status request`,
+            );
+            try {
+              return await this.getExport(id);
+            } catch (e) {
+              const why = e instanceof NotFoundError ? "Intercom does not know it" : (e as Error).message;
+              throw new ResponseFormatError(
+                "POST",
+                path,
+                error.status,
+                `${error.detail}; the partial answer named job ${id}, which could not be read back (${why})`,
+              );
+            }
+          },
+        }),
       (e) => e instanceof RateLimitError,
     );
   }
@@ -122,19 +158,44 @@ export class IntercomClient {
   /**
    * GET /download/content/data/{id} (or the job's `download_url`) with `Accept: application/octet-stream`.
    * Returns the streaming response once headers arrive; retries 5xx/connection failures before that point.
-   * The token is attached only when the URL is on the configured Intercom origin.
+   * Redirects are followed (up to 5). The token is attached only to URLs on the configured Intercom origin:
+   * never to a `download_url` or redirect target on another host.
    */
   async download(jobIdentifierOrUrl: string): Promise<DownloadResponse> {
-    const url = /^https?:\/\//i.test(jobIdentifierOrUrl)
+    const first = /^https?:\/\//i.test(jobIdentifierOrUrl)
       ? jobIdentifierOrUrl
       : `${this.baseUrl}/download/content/data/${encodeURIComponent(jobIdentifierOrUrl)}`;
     return this.withRetries(async () => {
-      const { res, path, abort } = await this.send("GET", url, undefined, "application/octet-stream");
-      if (res.status >= 400) {
-        const text = await this.readText(res, "GET", path, abort);
-        throw errorFromResponse("GET", path, { status: res.status, headers: res.headers, text });
+      let url = first;
+      for (let redirects = 0; ; redirects++) {
+        const { res, path, abort } = await this.send("GET", url, undefined, "application/octet-stream");
+        const location = res.headers.get("location");
+        if (res.status >= 300 && res.status < 400 && location) {
+          await this.readText(res, "GET", path, abort); // drain the (small) redirect body, freeing the socket
+          if (redirects >= MAX_REDIRECTS) {
+            throw new ResponseFormatError("GET", path, res.status, `more than ${MAX_REDIRECTS} redirects`);
+          }
+          url = new URL(location, url).toString();
+          continue;
+        }
+        if (res.status >= 300) {
+          const text = await this.readText(res, "GET", path, abort);
+          throw errorFromResponse("GET", path, this.redacted(res, text));
+        }
+        // Headers are in: the per-request timeout has done its job. The body is the caller's to pace.
+        clearTimeout(timerOf(res));
+        const body = res.body as unknown as Readable;
+        return {
+          status: res.status,
+          headers: res.headers,
+          body,
+          abort: () => {
+            // node-fetch reports the abort as an 'error' event on the body: never let it go unheard.
+            body.on("error", () => undefined);
+            abort();
+          },
+        };
       }
-      return { status: res.status, headers: res.headers, body: res.body as unknown as Readable, abort };
     });
   }
 
@@ -158,7 +219,11 @@ export class IntercomClient {
     method: Method,
     path: string,
     body?: unknown,
-    o: { jobBodyOnError?: boolean } = {},
+    o: {
+      jobBodyOnError?: boolean;
+      /** Called instead of throwing when a 2xx body is not JSON (create salvages the job id from it). */
+      onMalformed?: (text: string, error: ResponseFormatError) => Promise<ExportJob>;
+    } = {},
   ): Promise<ExportJob> {
     const { res, abort } = await this.send(method, `${this.baseUrl}${path}`, body, "application/json");
     const text = await this.readText(res, method, path, abort);
@@ -168,23 +233,35 @@ export class IntercomClient {
         const job = tryParseJob(text);
         if (job) return job;
       }
-      throw errorFromResponse(method, path, { status: res.status, headers: res.headers, text });
+      throw errorFromResponse(method, path, this.redacted(res, text));
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       const type = res.headers.get("content-type") ?? "no content type";
-      throw new ResponseFormatError(
+      const error = new ResponseFormatError(
         method,
         path,
         res.status,
         `body is not valid JSON (${type}, ${text.length} bytes)`,
       );
+      if (o.onMalformed) return o.onMalformed(text, error);
+      throw error;
     }
     const job = parseJob(json);
     if (typeof job === "string") throw new ResponseFormatError(method, path, res.status, job);
     return job;
+  }
+
+  /** The response as errorFromResponse sees it, with the token blanked out should the server echo it. */
+  private redacted(res: Response, text: string): RawResponse {
+    const clean = (v: string | null) => (v === null ? null : redact(v, [this.token]));
+    return {
+      status: res.status,
+      headers: { get: (n) => clean(res.headers.get(n)) },
+      text: redact(text, [this.token]),
+    };
   }
 
   /** Sends one request; resolves when headers arrive. The timer keeps running until `abort` or the body is read. */
@@ -228,7 +305,7 @@ export class IntercomClient {
         signal: controller.signal,
         redirect: "manual",
       });
-      (res as Response & { __timer?: NodeJS.Timeout }).__timer = timer;
+      (res as TimedResponse).__timer = timer;
       return { res, path, abort };
     } catch (e) {
       clearTimeout(timer);
@@ -238,7 +315,7 @@ export class IntercomClient {
   }
 
   private async readText(res: Response, method: Method, path: string, abort: () => void): Promise<string> {
-    const timer = (res as Response & { __timer?: NodeJS.Timeout }).__timer;
+    const timer = timerOf(res);
     try {
       return await res.text();
     } catch (e) {
@@ -253,6 +330,14 @@ export class IntercomClient {
   }
 }
 
+type TimedResponse = Response & { __timer?: NodeJS.Timeout };
+const timerOf = (res: Response): NodeJS.Timeout | undefined => (res as TimedResponse).__timer;
+
+/** The job id from a JSON body cut short (`{"job_identifier":"abc","sta`), when the id itself is complete. */
+export function partialJobIdentifier(text: string): string | undefined {
+  return /"job_ide?ntifier"\s*:\s*"([A-Za-z0-9_-]+)"/.exec(text)?.[1];
+}
+
 function tryParseJob(text: string): ExportJob | undefined {
   try {
     const job = parseJob(JSON.parse(text));
@@ -262,9 +347,15 @@ function tryParseJob(text: string): ExportJob | undefined {
   }
 }
 
+/**
+ * The network error's code and reason, without the URL node-fetch puts in its message ("request to <url>
+ * failed, reason: ..."): a download URL's query string may be a signature, and the path is already in our message.
+ */
 function describeNetworkError(e: unknown): string {
   const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err.code ?? err.cause?.code;
-  const message = err.cause?.message ?? err.message ?? String(e);
+  const message = (err.cause?.message ?? err.message ?? String(e))
+    .replace(/^request to \S+ failed, reason: /, "")
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, "<url>");
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
