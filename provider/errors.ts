@@ -191,16 +191,36 @@ export class ExportSlotWaitTimeoutError extends IntercomExportError {
 }
 
 /**
- * The create request may have reached Intercom but we did not get its answer (5xx, reset, timeout). Intercom has
- * no idempotency key and no way to list jobs, so the request is not repeated blindly: a second job would either
- * duplicate the work or be refused by the one-job rule.
+ * Creating the export may have started a job whose answer was lost (5xx, reset, timeout, unreadable body).
+ * Intercom has no idempotency key and no way to list jobs, so a lost id cannot be recovered. The create is
+ * sent again only under the one-job rule (a job started by an earlier request would make Intercom refuse the
+ * next one with the busy-slot 429 rather than start a duplicate); this error says which of the two ways that
+ * ended: `slotBusy` (a job holds the slot, most likely the lost one) or `attempts` ran out.
  */
 export class CreateOutcomeUnknownError extends IntercomExportError {
-  constructor(override readonly cause: IntercomExportError) {
+  constructor(
+    /** The first failure whose outcome was unknown. */
+    override readonly cause: IntercomExportError,
+    /** Create requests sent in all. */
+    readonly attempts: number,
+    /** True when a later request got the busy-slot answer. */
+    readonly slotBusy: boolean,
+    /** The last failure, when it differs from `cause`. */
+    readonly last?: IntercomExportError,
+  ) {
     super(
-      `Creating the export may or may not have started a job: ${cause.message}. It was not retried, because ` +
-        "Intercom cannot tell us about a job whose creation answer was lost. Run `pulumi up` again: if a job was " +
-        "started it holds the workspace's single export slot and the new attempt waits for it (slotWaitSeconds)",
+      slotBusy
+        ? `Creating the export may have started a job whose id was lost: ${cause.message}. The request was sent ` +
+            "again, and Intercom answered HTTP 429 (one pending export job per workspace): most likely the job " +
+            "the lost request started (or one someone else started). Its id cannot be recovered, since Intercom " +
+            "cannot list jobs, so no second job was started. Run `pulumi up` again: it waits for the export slot " +
+            "(slotWaitSeconds) and then starts a new job"
+        : `Creating the export failed ${attempts} times without a usable answer (first: ${cause.message}` +
+            (last && last !== cause ? `; last: ${last.message}` : "") +
+            "). Each request was sent again only because Intercom's one-job rule would have refused it (HTTP " +
+            "429) had an earlier one started a job; none was refused, but the last request may still have " +
+            "started one. Run `pulumi up` again: if a job is running it waits for the export slot " +
+            "(slotWaitSeconds) and then starts a new job",
     );
   }
 }

@@ -6,6 +6,7 @@
 import { backoffDelay, sleep as realSleep } from "./backoff";
 import { CreateExportRange, IntercomClient } from "./client/client";
 import { ExportJob, KNOWN_STATUSES, TERMINAL_STATUSES } from "./client/job";
+import { retryDelay } from "./client/retry";
 import {
   ConnectionError,
   CreateOutcomeUnknownError,
@@ -13,6 +14,7 @@ import {
   ExportSlotWaitTimeoutError,
   ExportTimeoutError,
   NotFoundError,
+  RateLimitError,
   RequestTimeoutError,
   ResponseFormatError,
   ServerError,
@@ -28,9 +30,13 @@ export const realClock: Clock = { now: () => Date.now(), sleep: realSleep };
 
 /**
  * POSTs the export. While another job holds the slot (429 "1 pending message data export jobs"), waits and
- * tries again for up to `slotWaitSeconds`. A failure that leaves the outcome unknown (5xx, reset, timeout after
- * the request was sent) is followed by exactly one more POST: the one-job rule makes that safe, since if the
- * first POST did start a job, the second is refused with the busy-slot 429 instead of starting a duplicate.
+ * tries again for up to `slotWaitSeconds`, logging each wait.
+ *
+ * A failure that leaves the outcome unknown (5xx, reset, timeout, unreadable body: the request may have reached
+ * Intercom) is followed by another POST, with the client's backoff and retry budget. That is not a blind
+ * repeat: Intercom runs one export job per workspace, so if an earlier POST did start a job, the next one is
+ * refused with the busy-slot 429 instead of starting a duplicate. That 429 after a lost answer ends the
+ * attempt with CreateOutcomeUnknownError (the job holding the slot is most likely ours, and its id is lost).
  */
 export async function startExport(
   client: IntercomClient,
@@ -53,24 +59,27 @@ export async function startExport(
     maxMs: o.maxPollIntervalSeconds * 1000,
     jitter: 0.2,
   };
-  let ambiguous: CreateOutcomeUnknownError | undefined;
-  for (let step = 0; ; step++) {
+  let firstLost: AmbiguousError | undefined;
+  let lastLost: AmbiguousError | undefined;
+  let lostAnswers = 0;
+  for (let attempts = 1, slotWaits = 0; ; attempts++) {
     try {
       const job = await client.createExport(range);
-      if (ambiguous) {
+      if (firstLost) {
         o.log.warn(
-          `the first create request's outcome was unknown (${ambiguous.cause.message}); the retry started job ${job.jobIdentifier}`,
+          `create request ${attempts} started job ${job.jobIdentifier}; the ${lostAnswers} before it got no ` +
+            "usable answer and, as the one-job rule shows, started none",
         );
       }
       return job;
     } catch (e) {
       if (e instanceof ExportSlotBusyError) {
-        if (ambiguous) {
-          // Most likely our own first POST started the job that now holds the slot, and its id was lost.
-          throw ambiguous;
+        if (firstLost) {
+          // Most likely our own earlier POST started the job that now holds the slot, and its id was lost.
+          throw new CreateOutcomeUnknownError(firstLost, attempts, true, lastLost);
         }
         const elapsed = (clock.now() - started) / 1000;
-        const delay = backoffDelay(step, slotBackoff);
+        const delay = backoffDelay(slotWaits++, slotBackoff);
         if (elapsed + delay / 1000 > o.slotWaitSeconds)
           throw new ExportSlotWaitTimeoutError(o.slotWaitSeconds, e);
         o.log.info(
@@ -81,26 +90,36 @@ export async function startExport(
         await clock.sleep(delay);
         continue;
       }
-      if (!ambiguous && isAmbiguous(e)) {
-        ambiguous = new CreateOutcomeUnknownError(e);
-        o.log.warn(`${e.message}; checking once whether a job was started (one-job rule) before giving up`);
-        await clock.sleep(Math.min(2_000, o.pollIntervalSeconds * 1000));
-        continue;
-      }
-      throw ambiguous ?? e;
+      if (!isAmbiguous(e)) throw e;
+      firstLost ??= e;
+      lastLost = e;
+      lostAnswers++;
+      const delay = retryDelay(e, lostAnswers - 1, client.retryPolicy);
+      if (delay === undefined) throw new CreateOutcomeUnknownError(firstLost, attempts, false, lastLost);
+      o.log.warn(
+        `${e.message}; the request may have started a job, so it is sent again in ${(delay / 1000).toFixed(1)}s ` +
+          `(retry ${lostAnswers}/${client.retryPolicy.limit}): if it did, Intercom's one-job rule refuses the ` +
+          "new request (HTTP 429) instead of starting a second job",
+      );
+      await clock.sleep(delay);
     }
   }
 }
 
-function isAmbiguous(
-  e: unknown,
-): e is ServerError | ConnectionError | RequestTimeoutError | ResponseFormatError {
+type AmbiguousError = ServerError | ConnectionError | RequestTimeoutError | ResponseFormatError;
+
+function isAmbiguous(e: unknown): e is AmbiguousError {
   return (
     e instanceof ServerError ||
     e instanceof ConnectionError ||
     e instanceof RequestTimeoutError ||
     e instanceof ResponseFormatError
   );
+}
+
+/** Failures of a status request that say nothing about the job: waiting on is the right answer. */
+function isTransient(e: unknown): e is AmbiguousError | RateLimitError {
+  return isAmbiguous(e) || e instanceof RateLimitError;
 }
 
 export interface WaitOptions {
@@ -118,8 +137,12 @@ export interface WaitOptions {
 
 /**
  * Polls until the job is terminal. Delays start at pollIntervalSeconds and grow ×1.5 (with 10% jitter) up to
- * maxPollIntervalSeconds, so a 10-minute job costs a dozen requests, not 600. Returns the terminal job (success
- * or not; the caller decides); throws ExportTimeoutError at the deadline.
+ * maxPollIntervalSeconds, so a 10-minute job costs a dozen requests, not 600. Every wait is logged (status,
+ * elapsed, next check). A status request that still fails after the client's retries (5xx, timeouts, resets,
+ * rate limits, unreadable bodies) is logged and the wait goes on: the job is unaffected by our failing to
+ * look at it. A status value this version does not know is waited on, with one warning per value. Returns the
+ * terminal job (success or not; the caller decides); throws ExportTimeoutError at the deadline, and any other
+ * error (401/403/404…) at once.
  */
 export async function waitForTerminal(
   client: IntercomClient,
@@ -135,23 +158,40 @@ export async function waitForTerminal(
     maxMs: o.maxPollIntervalSeconds * 1000,
     jitter: 0.1,
   };
+  const warned = new Set<string>();
   let current = job;
+  let failure: AmbiguousError | RateLimitError | undefined;
   for (let step = 0; !TERMINAL_STATUSES.has(current.status); step++) {
-    if (!KNOWN_STATUSES.has(current.status)) {
+    if (!KNOWN_STATUSES.has(current.status) && !warned.has(current.rawStatus)) {
+      warned.add(current.rawStatus);
       o.log.warn(
-        `job ${current.jobIdentifier} has a status this version does not know ('${current.rawStatus}'); still waiting`,
+        `job ${current.jobIdentifier} has a status this version does not know ('${current.rawStatus}'); ` +
+          `treating it as still running and waiting (at most timeoutSeconds=${o.timeoutSeconds})`,
       );
     }
     const now = clock.now();
     if (now >= deadline)
       throw new ExportTimeoutError(current.jobIdentifier, current.status, o.timeoutSeconds);
-    const delay = Math.min(backoffDelay(step, backoff), deadline - now);
-    o.log.info(
-      `job ${current.jobIdentifier} is ${current.status} after ${Math.round((now - startedAt) / 1000)}s; ` +
-        `next check in ${(delay / 1000).toFixed(1)}s (timeoutSeconds=${o.timeoutSeconds})`,
-    );
+    // After a rate limit that outlasted the client's retries, the next check waits at least what Intercom named.
+    const floor = failure instanceof RateLimitError ? (failure.retryAfterSeconds ?? 0) * 1000 : 0;
+    const delay = Math.min(Math.max(backoffDelay(step, backoff), floor), deadline - now);
+    const elapsed = Math.round((now - startedAt) / 1000);
+    const next = `next check in ${(delay / 1000).toFixed(1)}s (timeoutSeconds=${o.timeoutSeconds})`;
+    if (failure) {
+      o.log.warn(
+        `could not read the status of job ${current.jobIdentifier} (${failure.message}); still waiting: ` +
+          `last known status ${current.status} after ${elapsed}s; ${next}`,
+      );
+    } else o.log.info(`job ${current.jobIdentifier} is ${current.status} after ${elapsed}s; ${next}`);
     await clock.sleep(delay);
-    current = await client.getExport(current.jobIdentifier);
+    try {
+      current = await client.getExport(current.jobIdentifier);
+      failure = undefined;
+    } catch (e) {
+      if (!isTransient(e)) throw e;
+      failure = e;
+      continue;
+    }
     o.onStatus?.(current);
   }
   return current;
@@ -165,7 +205,14 @@ export async function cancelIfRunning(
 ): Promise<string> {
   try {
     const job = await client.cancelExport(jobIdentifier);
-    log.info(`cancel requested for job ${jobIdentifier}: status is now ${job.status}`);
+    if (KNOWN_STATUSES.has(job.status)) {
+      log.info(`cancel requested for job ${jobIdentifier}: status is now ${job.status}`);
+    } else {
+      log.warn(
+        `cancel requested for job ${jobIdentifier}: Intercom accepted it but answered with a status this ` +
+          `version does not know ('${job.rawStatus}')`,
+      );
+    }
     return job.status;
   } catch (e) {
     if (e instanceof NotFoundError) {
