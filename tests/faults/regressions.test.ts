@@ -18,6 +18,8 @@ const inputs = (extra: Record<string, unknown> = {}) => ({
   __provider: PROVIDER,
   ...extra,
 });
+/** The create answer says pending; the first status poll (≥ 18 ms later with FAST) finds the job completed. */
+const DONE_BY_FIRST_POLL = { pendingMs: 15, inProgressMs: 0 };
 const count = (route: string) => env.emu.requests.filter((r) => r.route === route).length;
 const readAll = async (body: Readable): Promise<Buffer> => {
   const chunks: Buffer[] = [];
@@ -103,7 +105,7 @@ describe("the token is redacted even when the server echoes it", () => {
   });
 
   test("in an HTML page and a non-JSON body seen while retrying (status)", async () => {
-    env.emu.configure({ pendingMs: 1, inProgressMs: 0 });
+    env.emu.configure(DONE_BY_FIRST_POLL);
     env.emu.injectFaults("status", [
       {
         kind: "status",
@@ -158,7 +160,7 @@ describe("create after a failure whose outcome is unknown", () => {
 
 describe("waiting for a job", () => {
   test("a status outage longer than one request's retries does not fail the wait", async () => {
-    env.emu.configure({ pendingMs: 1, inProgressMs: 0 });
+    env.emu.configure(DONE_BY_FIRST_POLL);
     env.emu.injectFaults("status", Array(7).fill({ kind: "status", status: 503 }));
     const { outs } = await create(inputs());
     expect(outs.status).toBe("completed");
@@ -167,7 +169,7 @@ describe("waiting for a job", () => {
   });
 
   test("an unknown status value is warned about once, not on every poll", async () => {
-    env.emu.configure({ pendingMs: 1, inProgressMs: 0 });
+    env.emu.configure(DONE_BY_FIRST_POLL);
     env.emu.injectFaults("status", Array(3).fill({ kind: "unknownStatus" }));
     const { outs } = await create(inputs());
     expect(outs.status).toBe("completed");
