@@ -9,7 +9,7 @@ import { TOKEN } from "../helpers/provider-env";
 /** Retry timing for tests: real backoff shape, millisecond delays. Production defaults are in retry.ts. */
 export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 };
 /** Per-request timeout for tests (the slow faults wait longer than this before answering). */
-export const TEST_TIMEOUT_MS = 250;
+export const TEST_TIMEOUT_MS = 400;
 
 /**
  * A clock whose `sleep` records every requested delay and really sleeps only 1/50 of delays of 500 ms or more
