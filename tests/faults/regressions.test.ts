@@ -177,3 +177,21 @@ describe("waiting for a job", () => {
     expect(count("status")).toBe(4);
   });
 });
+
+describe("job ids in paths", () => {
+  test.each([".", "..", ""])(
+    "%j is refused before any request (a dot segment would send the token to another path)",
+    async (id) => {
+      const client = testClient(env.emu.url);
+      for (const call of [
+        () => client.getExport(id),
+        () => client.cancelExport(id),
+        () => client.download(id),
+      ]) {
+        const e = await thrown(call);
+        expect(e.message).toMatch(/not a valid job id/);
+      }
+      expect(env.emu.requests).toEqual([]);
+    },
+  );
+});
