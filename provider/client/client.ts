@@ -141,18 +141,14 @@ export class IntercomClient {
 
   /** GET /export/content/data/{id}. A 504 carrying a job body is a failed job (as documented), not an error. */
   async getExport(jobIdentifier: string): Promise<ExportJob> {
-    return this.withRetries(() =>
-      this.requestJob("GET", `/export/content/data/${encodeURIComponent(jobIdentifier)}`, undefined, {
-        jobBodyOnError: true,
-      }),
-    );
+    const path = `/export/content/data/${segment(jobIdentifier)}`;
+    return this.withRetries(() => this.requestJob("GET", path, undefined, { jobBodyOnError: true }));
   }
 
   /** POST /export/cancel/{id}. Idempotent: a terminal job is returned unchanged. */
   async cancelExport(jobIdentifier: string): Promise<ExportJob> {
-    return this.withRetries(() =>
-      this.requestJob("POST", `/export/cancel/${encodeURIComponent(jobIdentifier)}`),
-    );
+    const path = `/export/cancel/${segment(jobIdentifier)}`;
+    return this.withRetries(() => this.requestJob("POST", path));
   }
 
   /**
@@ -164,7 +160,7 @@ export class IntercomClient {
   async download(jobIdentifierOrUrl: string): Promise<DownloadResponse> {
     const first = /^https?:\/\//i.test(jobIdentifierOrUrl)
       ? jobIdentifierOrUrl
-      : `${this.baseUrl}/download/content/data/${encodeURIComponent(jobIdentifierOrUrl)}`;
+      : `${this.baseUrl}/download/content/data/${segment(jobIdentifierOrUrl)}`;
     return this.withRetries(async () => {
       let url = first;
       for (let redirects = 0; ; redirects++) {
@@ -328,6 +324,17 @@ export class IntercomClient {
       void abort;
     }
   }
+}
+
+/**
+ * A job id as one path segment. "", "." and ".." would not stay one (URLs resolve dot segments, also as %2E),
+ * so the request would go, token attached, to another path: they are refused before anything is sent.
+ */
+function segment(jobIdentifier: string): string {
+  if (jobIdentifier === "" || jobIdentifier === "." || jobIdentifier === "..") {
+    throw new IntercomExportError(`${JSON.stringify(jobIdentifier)} is not a valid job id`);
+  }
+  return encodeURIComponent(jobIdentifier);
 }
 
 type TimedResponse = Response & { __timer?: NodeJS.Timeout };
