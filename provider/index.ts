@@ -8,3 +8,15 @@ export { RetryOptions, DEFAULT_RETRY } from "./client/retry";
 export { resolveConfig, REGION_BASE_URLS, DEFAULT_API_VERSION, CONFIG_KEYS } from "./config";
 export { ExportOptions, DEFAULT_OPTIONS, checkInputs, UNKNOWN } from "./schema";
 export * from "./errors";
+export {
+  ContentDataExportBackfill,
+  ContentDataExportBackfillArgs,
+  BackfillExport,
+  BackfillExportOptions,
+  CONTENT_DATA_EXPORT_BACKFILL_TYPE,
+  splitWindows,
+  BackfillWindow,
+  BackfillWindowSpec,
+  BackfillInputError,
+  SplitOptions,
+} from "./backfill";
