@@ -171,6 +171,27 @@ describe("create after a failure whose outcome is unknown", () => {
 });
 
 describe("waiting for a job", () => {
+  test("the busy-slot wait log says when the next try comes, also for sub-second waits", async () => {
+    env.emu.configure({ pendingMs: 60_000 });
+    env.emu.injectFaults("create", [
+      {
+        kind: "status",
+        status: 429,
+        body: {
+          type: "error.list",
+          errors: [
+            {
+              code: "rate_limit_exceeded",
+              message: "Exceeded rate limit of 1 pending message data export jobs",
+            },
+          ],
+        },
+      },
+    ]);
+    await create(inputs({ waitForCompletion: false, pollIntervalSeconds: 0.4, maxPollIntervalSeconds: 0.4 }));
+    expect(env.logs.join("\n")).toMatch(/export slot busy.*next try in 0\.[34]s/);
+  });
+
   test("a status outage longer than one request's retries does not fail the wait", async () => {
     env.emu.configure(DONE_BY_FIRST_POLL);
     env.emu.injectFaults("status", Array(7).fill({ kind: "status", status: 503 }));
