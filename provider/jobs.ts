@@ -85,7 +85,7 @@ export async function startExport(
         o.log.info(
           `export slot busy: another content data export job is pending or in progress in this workspace ` +
             `(Intercom allows one at a time). Waiting to start ${what}: ${Math.round(elapsed)}s of ` +
-            `slotWaitSeconds=${o.slotWaitSeconds} elapsed, next try in ${Math.round(delay / 1000)}s`,
+            `slotWaitSeconds=${o.slotWaitSeconds} elapsed, next try in ${(delay / 1000).toFixed(1)}s`,
         );
         await clock.sleep(delay);
         continue;
