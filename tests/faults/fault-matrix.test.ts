@@ -3,8 +3,8 @@
  * inject, through the provider's own code paths against the emulator over loopback HTTP:
  *
  *   create    lifecycle `create` (startExport; waitForCompletion off unless the cell says so)
- *   status    lifecycle `create` of a job that is pending at create and completed by the first poll: the faults
- *             hit the status polls of the wait
+ *   status    lifecycle `create` of a job that is pending at create and completed by the first poll (0.1 s
+ *             later): the faults hit the status polls of the wait
  *   cancel    lifecycle `delete` with cancelOnDelete of a pending job
  *   download  IntercomClient.download of a completed job, body read to the end and compared with a clean download
  *
@@ -52,7 +52,7 @@ import { IntercomExportError } from "../../provider/errors";
 import { create, del } from "../../provider/lifecycle";
 import * as errors from "../../provider/errors";
 import { FAST, JUNE, TOKEN, useEmulator } from "../helpers/provider-env";
-import { expectNoLeak, fastSeams, testClient } from "./helpers";
+import { DONE_BY_FIRST_POLL, expectNoLeak, fastSeams, FIRST_POLL, testClient } from "./helpers";
 
 type Call = "create" | "status" | "cancel" | "download";
 type Route = Exclude<FaultRoute, "other">;
@@ -94,8 +94,6 @@ type Row = { fault: string } & Record<Call, Cell>;
 
 const env = useEmulator();
 const PROVIDER = "exports.handler = function () {}";
-/** Pending at create, completed by the first status poll (≥ 18 ms later). */
-const DONE_BY_FIRST_POLL = { pendingMs: 15, inProgressMs: 0 };
 
 // ---- faults ----------------------------------------------------------------------------------------------
 
@@ -316,7 +314,7 @@ const MATRIX: Row[] = [
     create: {
       faults: [after(UNKNOWN)],
       emulator: DONE_BY_FIRST_POLL,
-      inputs: { waitForCompletion: true },
+      inputs: { waitForCompletion: true, ...FIRST_POLL },
       expect: ok({ create: 1, status: 1 }, { jobs: 1, log: /does not know \('archived'\).*waiting/ }),
     },
     status: {
@@ -395,7 +393,7 @@ async function run(call: Call, cell: Cell): Promise<Run> {
     case "status": {
       emu.configure({ ...cell.emulator });
       emu.injectFaults("status", faults());
-      const r = await capture(() => create(inputs(cell.inputs)));
+      const r = await capture(() => create(inputs({ ...FIRST_POLL, ...cell.inputs })));
       return { ...r, jobId: emu.listJobs()[0]?.id };
     }
     case "cancel": {

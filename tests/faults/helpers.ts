@@ -12,6 +12,14 @@ export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 };
 export const TEST_TIMEOUT_MS = 400;
 
 /**
+ * An emulator job that is still pending in the create answer and completed by the first status poll, with
+ * `FIRST_POLL` inputs (first poll ≥ 90 ms after the create answer). `outcome` is fixed so the emulator does not
+ * generate the month's data while creating (which, on a busy machine, can take longer than `pendingMs`).
+ */
+export const DONE_BY_FIRST_POLL = { pendingMs: 50, inProgressMs: 0, outcome: "completed" as const };
+export const FIRST_POLL = { pollIntervalSeconds: 0.1, maxPollIntervalSeconds: 0.2 };
+
+/**
  * A clock whose `sleep` records every requested delay and really sleeps only 1/50 of delays of 500 ms or more
  * (Retry-After: 1 → 20 ms), while `now()` moves on by the full requested time, so deadlines stay consistent.
  */

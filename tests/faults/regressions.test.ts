@@ -8,7 +8,7 @@ import type { Readable } from "node:stream";
 import { create } from "../../provider/lifecycle";
 import { AuthenticationError, ConnectionError, CreateOutcomeUnknownError } from "../../provider/errors";
 import { FAST, JUNE, thrown, TOKEN, useEmulator } from "../helpers/provider-env";
-import { expectNoLeak, fastSeams, testClient } from "./helpers";
+import { DONE_BY_FIRST_POLL, expectNoLeak, fastSeams, FIRST_POLL, testClient } from "./helpers";
 
 const env = useEmulator();
 const PROVIDER = "exports.handler = function () {}";
@@ -18,8 +18,6 @@ const inputs = (extra: Record<string, unknown> = {}) => ({
   __provider: PROVIDER,
   ...extra,
 });
-/** The create answer says pending; the first status poll (≥ 18 ms later with FAST) finds the job completed. */
-const DONE_BY_FIRST_POLL = { pendingMs: 15, inProgressMs: 0 };
 const count = (route: string) => env.emu.requests.filter((r) => r.route === route).length;
 const readAll = async (body: Readable): Promise<Buffer> => {
   const chunks: Buffer[] = [];
@@ -127,7 +125,7 @@ describe("the token is redacted even when the server echoes it", () => {
       },
       { kind: "status", status: 503, body: `upstream said: ${TOKEN}` },
     ]);
-    const { outs } = await create(inputs());
+    const { outs } = await create(inputs(FIRST_POLL));
     expect(outs.status).toBe("completed");
     expect(env.logs.join("\n")).toMatch(/HTTP 502.*retrying/);
     expectNoLeak(TOKEN, undefined, env.logs);
@@ -195,7 +193,7 @@ describe("waiting for a job", () => {
   test("a status outage longer than one request's retries does not fail the wait", async () => {
     env.emu.configure(DONE_BY_FIRST_POLL);
     env.emu.injectFaults("status", Array(7).fill({ kind: "status", status: 503 }));
-    const { outs } = await create(inputs());
+    const { outs } = await create(inputs(FIRST_POLL));
     expect(outs.status).toBe("completed");
     expect(count("status")).toBe(8);
     expect(env.logs.join("\n")).toMatch(/still waiting/);
@@ -204,7 +202,7 @@ describe("waiting for a job", () => {
   test("an unknown status value is warned about once, not on every poll", async () => {
     env.emu.configure(DONE_BY_FIRST_POLL);
     env.emu.injectFaults("status", Array(3).fill({ kind: "unknownStatus" }));
-    const { outs } = await create(inputs());
+    const { outs } = await create(inputs(FIRST_POLL));
     expect(outs.status).toBe("completed");
     expect(env.logs.filter((l) => l.includes("'archived'") && l.includes("does not know"))).toHaveLength(1);
     expect(count("status")).toBe(4);
