@@ -46,18 +46,14 @@ async function withStack(
   name: string,
   program: PulumiFn,
   fn: (s: TestStack) => Promise<void>,
-  {
-    env = providerEnv(),
-    expectedToFail = false,
-  }: { env?: Record<string, string>; expectedToFail?: boolean } = {},
+  { env = providerEnv() }: { env?: Record<string, string> } = {},
 ): Promise<void> {
   const s = await createTestStack({ name, program, env });
   try {
     await fn(s);
   } catch (e) {
     // The CLI output is the only way to see what the engine and the provider did.
-    if (!expectedToFail)
-      process.stderr.write(`\n----- CLI output of stack ${name} -----\n${s.logs}\n-----\n`);
+    process.stderr.write(`\n----- CLI output of stack ${name} -----\n${s.logs}\n-----\n`);
     throw e;
   } finally {
     await s.cleanup();
@@ -167,31 +163,20 @@ test("2. up creates the export: outputs normalized, the emulator's job completed
   });
 });
 
-// PROVIDER BUG (reported to the lead, left for the provider's owner; flip `test.failing` to `test` once fixed):
-// provider/resource.ts builds the resource's props from `...args` plus the computed outputs (jobIdentifier,
-// status, …) but not the option outputs, so an option the program does not pass (waitForCompletion,
-// timeoutSeconds, pollIntervalSeconds, maxPollIntervalSeconds, slotWaitSeconds, cancelOnDelete) is `undefined`
-// on the resource object instead of an Output of its effective value. The state holds the value (test 2); the
-// program cannot read it, and README's Outputs table promises "every option input: its effective value
-// (defaults applied)". Fix: declare each option key as `undefined` in props before `...args`.
-test.failing("2b. option outputs carry their defaults when the program does not set them", async () => {
-  await withStack(
-    "option-defaults",
-    exportProgram({}, JUNE_RANGE_ONLY),
-    async (s) => {
-      const r = await s.up();
-      expect(r.outputs).toMatchObject({
-        status: "completed",
-        waitForCompletion: true,
-        timeoutSeconds: 3600,
-        pollIntervalSeconds: 2,
-        maxPollIntervalSeconds: 30,
-        slotWaitSeconds: 900,
-        cancelOnDelete: false,
-      });
-    },
-    { expectedToFail: true },
-  );
+// Options the program does not set are still outputs, with their effective (default) values.
+test("2b. option outputs carry their defaults when the program does not set them", async () => {
+  await withStack("option-defaults", exportProgram({}, JUNE_RANGE_ONLY), async (s) => {
+    const r = await s.up();
+    expect(r.outputs).toMatchObject({
+      status: "completed",
+      waitForCompletion: true,
+      timeoutSeconds: 3600,
+      pollIntervalSeconds: 2,
+      maxPollIntervalSeconds: 30,
+      slotWaitSeconds: 900,
+      cancelOnDelete: false,
+    });
+  });
 });
 
 test("3. a second up reports no changes (no request); refresh reports no changes (one status request)", async () => {
