@@ -6,7 +6,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Readable } from "node:stream";
 import { create } from "../../provider/lifecycle";
-import { AuthenticationError, ConnectionError, CreateOutcomeUnknownError } from "../../provider/errors";
+import {
+  AuthenticationError,
+  ConnectionError,
+  CreateOutcomeUnknownError,
+  RateLimitError,
+} from "../../provider/errors";
 import { FAST, JUNE, thrown, TOKEN, useEmulator } from "../helpers/provider-env";
 import { DONE_BY_FIRST_POLL, expectNoLeak, fastSeams, FIRST_POLL, testClient } from "./helpers";
 
@@ -129,6 +134,17 @@ describe("the token is redacted even when the server echoes it", () => {
     expect(outs.status).toBe("completed");
     expect(env.logs.join("\n")).toMatch(/HTTP 502.*retrying/);
     expectNoLeak(TOKEN, undefined, env.logs);
+  });
+});
+
+describe("the general rate limit", () => {
+  test("a wait longer than maxRetryAfterSeconds fails at once and says what Intercom asked for", async () => {
+    env.emu.injectFaults("create", [{ kind: "status", status: 429, headers: { "Retry-After": "600" } }]);
+    const e = await thrown(() => create(inputs()));
+    expect(e).toBeInstanceOf(RateLimitError);
+    expect(e.message).toMatch(/Exceeded rate limit of 166 in 10_seconds/);
+    expect(e.message).toMatch(/asks to wait 600 s.*maxRetryAfterSeconds=120/);
+    expect(count("create")).toBe(1);
   });
 });
 
