@@ -202,7 +202,7 @@ export class IntercomClient {
       } catch (e) {
         const delay =
           retryable === undefined || retryable(e) ? retryDelay(e, retries, this.retry) : undefined;
-        if (delay === undefined) throw e;
+        if (delay === undefined) throw explainedRateLimit(e, this.retry);
         this.log.warn(
           `${(e as Error).message}; retrying in ${(delay / 1000).toFixed(1)}s (retry ${retries + 1}/${this.retry.limit})`,
         );
@@ -335,6 +335,18 @@ function segment(jobIdentifier: string): string {
     throw new IntercomExportError(`${JSON.stringify(jobIdentifier)} is not a valid job id`);
   }
   return encodeURIComponent(jobIdentifier);
+}
+
+/** A rate limit not waited for because Intercom asked for longer than we wait on our own: say so. */
+function explainedRateLimit(e: unknown, o: RetryOptions): unknown {
+  if (!(e instanceof RateLimitError) || e.retryAfterSeconds === undefined) return e;
+  if (e.retryAfterSeconds <= o.maxRetryAfterSeconds) return e;
+  return new RateLimitError(
+    { ...e, intercomMessage: e.intercomMessage },
+    `Intercom asks to wait ${Math.ceil(e.retryAfterSeconds)} s before the next request, longer than ` +
+      `maxRetryAfterSeconds=${o.maxRetryAfterSeconds} this provider waits on its own: run the command again later ` +
+      "(other tools may be sharing your app's rate limit)",
+  );
 }
 
 type TimedResponse = Response & { __timer?: NodeJS.Timeout };
