@@ -242,3 +242,31 @@ describe("job ids in paths", () => {
     },
   );
 });
+
+describe("where the token goes (coverage, not a regression)", () => {
+  test.each([
+    ["http://api.intercom.io", false],
+    ["http://127.0.0.1.example.com:8080", false],
+    ["http://localhost.example.com", false],
+    ["https://api.eu.intercom.io", true],
+    ["http://127.0.0.1:9", true],
+    ["http://localhost:9", true],
+    ["http://[::1]:9", true],
+  ])("a client for %s is %s", (baseUrl, allowed) => {
+    const make = () => testClient(baseUrl);
+    if (allowed) expect(make).not.toThrow();
+    else expect(make).toThrow(/Refusing to send the access token over http:/);
+  });
+
+  test("a download_url on another host is fetched without the token, and the log says so", async () => {
+    const other = await otherHost();
+    try {
+      const res = await testClient(env.emu.url).download(`${other.url}/download/content/data/j1`);
+      expect((await readAll(res.body)).toString()).toBe("signed-bytes");
+      expect(other.seen[0].authorization).toBeUndefined();
+      expect(env.logs.join("\n")).toMatch(/not sending the access token to 127\.0\.0\.1:\d+/);
+    } finally {
+      other.server.close();
+    }
+  });
+});
