@@ -224,3 +224,77 @@ export class CreateOutcomeUnknownError extends IntercomExportError {
     );
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Downloads (../download)
+
+/**
+ * The export can no longer be downloaded: Intercom answered 404/410 for the download (its documented answer
+ * once the two-day download window has passed), or does not know the job at all.
+ */
+export class DownloadExpiredError extends IntercomExportError {
+  constructor(
+    /** The job id, when the download was asked for by id. */
+    readonly jobIdentifier: string | undefined,
+    /** The URL that was requested (no token, no query). */
+    readonly url: string,
+    /** Why we think so: the HTTP answer, and the expiry time when the job's status gave one. */
+    readonly detail: string,
+    override readonly cause?: Error,
+  ) {
+    const what = jobIdentifier ? `export job ${jobIdentifier}` : `the export at ${url}`;
+    super(
+      `The download of ${what} is no longer available: ${detail}. Intercom keeps a completed export for two ` +
+        "days. Run the export again and download the new job (in a Pulumi program: `renewWhenExpired: true` " +
+        "on the ContentDataExport, or `pulumi up --replace <its URN>`)",
+    );
+  }
+}
+
+/** The job has nothing to download yet (pending, in_progress) or will never have (failed, canceled). */
+export class DownloadNotReadyError extends IntercomExportError {
+  constructor(
+    readonly jobIdentifier: string,
+    readonly status: string,
+  ) {
+    const why =
+      status === "pending" || status === "in_progress"
+        ? "it is still running; wait for it to complete (`status` shows where it is)"
+        : `it ended '${status}' and has no download; run the export again`;
+    super(`Export job ${jobIdentifier} cannot be downloaded: its status is '${status}': ${why}`);
+  }
+}
+
+/**
+ * The body did not arrive intact: cut short (fewer bytes than Content-Length, connection dropped), a ZIP entry
+ * whose CRC-32 or size does not match, a gzip stream with a bad trailer, a CSV that ends inside a quoted field,
+ * an error page (JSON, HTML) where data was expected. Raised after `attempts` downloads from scratch all failed;
+ * nothing was written to the destination.
+ */
+export class DownloadIntegrityError extends IntercomExportError {
+  constructor(
+    readonly url: string,
+    /** What was wrong with the last attempt. */
+    readonly detail: string,
+    /** How many downloads were tried. */
+    readonly attempts: number,
+  ) {
+    super(
+      `Downloading ${url} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${detail}. ` +
+        "Nothing was written to the destination",
+    );
+  }
+}
+
+/**
+ * The body arrived intact but is not an export we can unpack safely: an archive entry whose name would escape
+ * the destination folder, two entries with the same name, too many redirects. Not retried.
+ */
+export class DownloadFormatError extends IntercomExportError {
+  constructor(
+    readonly url: string,
+    readonly detail: string,
+  ) {
+    super(`The download from ${url} is not a content data export we can unpack: ${detail}`);
+  }
+}

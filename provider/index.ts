@@ -20,3 +20,4 @@ export {
   BackfillInputError,
   SplitOptions,
 } from "./backfill";
+export * from "./download";

@@ -15,3 +15,6 @@ export const lifecycle: pulumi.dynamic.ResourceProvider = {
   update,
   delete: del,
 };
+
+/** ContentDataExportDownload's provider object (loaded by the fixed module text in ./download/resource.ts). */
+export { downloadLifecycle } from "./download/lifecycle";
