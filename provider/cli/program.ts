@@ -1,0 +1,297 @@
+/**
+ * The `pulumi-intercom-export` command line: `status`, `download` and `summary`, for people.
+ *
+ * Configuration comes from the environment (INTERCOM_ACCESS_TOKEN, INTERCOM_REGION, INTERCOM_BASE_URL,
+ * INTERCOM_API_VERSION) and the flags --region, --base-url, --api-version. The token is only ever read from the
+ * environment (a flag would land in shell history and process lists) and never printed: every line written
+ * goes through `redact`.
+ *
+ * Exit codes: 0 success, 1 the operation failed (one line on stderr naming what failed), 2 usage error (bad
+ * arguments, flags or configuration).
+ */
+import { readdirSync, rmSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { RawConfig } from "../config";
+import { ConfigurationError, IntercomExportError } from "../errors";
+import { Logger, redact } from "../log";
+import { downloadExport, STAGING_PREFIX } from "../download/download";
+import { downloadClient } from "../download/http";
+import { ENGAGEMENTS, summarizeExport } from "../download/summary";
+import {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatPercent,
+  keyValues,
+  table,
+  truncate,
+} from "./format";
+import { progressReporter } from "./progress";
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+const NAME = "pulumi-intercom-export";
+
+interface GlobalOptions {
+  region?: string;
+  baseUrl?: string;
+  apiVersion?: string;
+}
+
+/** What failed, for the one-line error message. */
+class Failure extends Error {
+  constructor(
+    readonly what: string,
+    readonly error: unknown,
+  ) {
+    super(what);
+  }
+}
+
+/** Runs the CLI with `argv` (as process.argv: node, script, ...args) and returns the exit code. */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const token = io.env.INTERCOM_ACCESS_TOKEN;
+  const clean = (text: string) => redact(text, [token]);
+  const print = (text: string) => io.stdout.write(`${clean(text)}\n`);
+  const printErr = (text: string) => io.stderr.write(`${clean(text)}\n`);
+  const log: Logger = { info: () => undefined, warn: (m) => printErr(`warning: ${m}`) };
+
+  const program = new Command(NAME)
+    .description("Intercom content data exports: check a job, download its CSV files, summarize them.")
+    .addOption(new Option("--region <region>", "Intercom region: us, eu or au (env INTERCOM_REGION)"))
+    .addOption(
+      new Option("--base-url <url>", "Intercom API base URL, overrides --region (env INTERCOM_BASE_URL)"),
+    )
+    .addOption(
+      new Option(
+        "--api-version <version>",
+        "Intercom-Version header (env INTERCOM_API_VERSION; default 2.8)",
+      ),
+    )
+    .addHelpText(
+      "after",
+      "\nThe access token is read from INTERCOM_ACCESS_TOKEN and is never printed.\n" +
+        "Exit codes: 0 success, 1 failure, 2 usage error.",
+    )
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(clean(s)),
+      writeErr: (s) => io.stderr.write(clean(s)),
+    });
+
+  const config = (cmd: Command): RawConfig => {
+    const g = cmd.optsWithGlobals<GlobalOptions>();
+    const raw: RawConfig = {};
+    if (g.region) raw.region = g.region;
+    if (g.baseUrl) raw.baseUrl = g.baseUrl;
+    if (g.apiVersion) raw.apiVersion = g.apiVersion;
+    return raw;
+  };
+
+  program
+    .command("status")
+    .description("show an export job's status, download URL and expiry")
+    .argument("<job>", "the job identifier")
+    .option("--json", "print the job as JSON")
+    .action(async (job: string, opts: { json?: boolean }, cmd: Command) => {
+      let state;
+      try {
+        const { client } = downloadClient(config(cmd), io.env, log);
+        state = await client.getExport(job);
+      } catch (e) {
+        throw new Failure(`status of job ${job}`, e);
+      }
+      const expires = /^\d+$/.test(state.downloadExpiresAt)
+        ? Number(state.downloadExpiresAt) * 1000
+        : undefined;
+      if (opts.json) {
+        print(
+          JSON.stringify({
+            jobIdentifier: state.jobIdentifier,
+            status: state.status,
+            downloadUrl: state.downloadUrl,
+            downloadExpiresAt: state.downloadExpiresAt,
+            downloadExpiresAtIso: expires ? new Date(expires).toISOString() : "",
+          }),
+        );
+        return;
+      }
+      const left = expires !== undefined ? expires - Date.now() : undefined;
+      const download =
+        state.downloadUrl ||
+        (state.status === "no_data" ? "(none: no messages were sent in the range)" : "(none yet)");
+      const expiry =
+        expires === undefined
+          ? "-"
+          : `${new Date(expires).toISOString()} (${left! > 0 ? `in ${formatDuration(left!)}` : "expired"})`;
+      print(
+        keyValues([
+          ["job", state.jobIdentifier],
+          ["status", state.rawStatus],
+          ["download", download],
+          ["expires", expiry],
+        ]),
+      );
+    });
+
+  program
+    .command("download")
+    .description("download a completed export's CSV files into a folder (verified, written atomically)")
+    .argument("<job>", "the job identifier, or a download URL")
+    .requiredOption("-o, --out <dir>", "destination folder (created if missing)")
+    .option("--attempts <n>", "downloads from scratch after a truncated or corrupt body", parsePositiveInt, 3)
+    .option("--no-progress", "no progress display")
+    .action(async (job: string, opts: { out: string; attempts: number; progress: boolean }, cmd: Command) => {
+      const byUrl = /^https?:\/\//i.test(job);
+      const mode = !opts.progress ? "none" : io.stderr.isTTY ? "bar" : "lines";
+      const progress = progressReporter(io.stderr, mode);
+      const started = Date.now();
+      // Interrupted (Ctrl-C): remove this run's staging folder, so nothing partial is left behind.
+      const interrupted = (signal: NodeJS.Signals) => {
+        progress.done(false);
+        removeStaging(resolve(opts.out), started);
+        printErr(
+          `${NAME}: download of ${byUrl ? "the export" : `job ${job}`} interrupted (${signal}); partial files removed`,
+        );
+        process.exit(130);
+      };
+      process.on("SIGINT", interrupted).on("SIGTERM", interrupted);
+      let files;
+      try {
+        files = await downloadExport({
+          jobIdentifier: byUrl ? undefined : job,
+          downloadUrl: byUrl ? job : undefined,
+          outDir: opts.out,
+          config: config(cmd),
+          env: io.env,
+          maxAttempts: opts.attempts,
+          onProgress: (p) => progress.onProgress(p),
+          log,
+        });
+      } catch (e) {
+        throw new Failure(`download of ${byUrl ? "the export" : `job ${job}`}`, e);
+      } finally {
+        process.off("SIGINT", interrupted).off("SIGTERM", interrupted);
+        progress.done();
+      }
+      if (files.length === 0) {
+        print(`Job ${job} has no data (no messages were sent in its range): nothing to download.`);
+        return;
+      }
+      const rows = files.reduce((n, f) => n + f.rows, 0);
+      const bytes = files.reduce((n, f) => n + f.bytes, 0);
+      const dir = dirname(files[0].file);
+      print(
+        `Downloaded ${files.length} file${files.length === 1 ? "" : "s"} to ${dir} ` +
+          `(${formatCount(rows)} rows, ${formatBytes(bytes)}, ${formatDuration(Date.now() - started)})`,
+      );
+      print(
+        table(
+          [
+            { header: "FILE" },
+            { header: "STATISTIC" },
+            { header: "ROWS", align: "right" },
+            { header: "SIZE", align: "right" },
+          ],
+          files.map((f) => [f.name, f.statistic, formatCount(f.rows), formatBytes(f.bytes)]),
+          "  ",
+        ),
+      );
+    });
+
+  program
+    .command("summary")
+    .description(
+      "per content type and title: receipts and open/click/reply/unsubscribe/bounce counts and rates",
+    )
+    .argument("<dir>", "a folder holding a downloaded export (its receipts CSV)")
+    .option("--json", "print the summary as JSON")
+    .option("--title-width <n>", "cut longer titles to this many characters", parsePositiveInt, 40)
+    .action(async (dir: string, opts: { json?: boolean; titleWidth: number }) => {
+      let summary;
+      try {
+        summary = await summarizeExport(dir);
+      } catch (e) {
+        throw new Failure(`summary of ${dir}`, e);
+      }
+      if (opts.json) {
+        print(JSON.stringify(summary, null, 2));
+        return;
+      }
+      const LABEL: Record<(typeof ENGAGEMENTS)[number], [string, string]> = {
+        open: ["OPENS", "OPEN%"],
+        click: ["CLICKS", "CLICK%"],
+        reply: ["REPLIES", "REPLY%"],
+        unsubscribe: ["UNSUBS", "UNSUB%"],
+        bounce: ["BOUNCES", "BOUNCE%"],
+      };
+      const columns = [
+        { header: "CONTENT TYPE" },
+        { header: "TITLE" },
+        { header: "RECEIPTS", align: "right" as const },
+        ...ENGAGEMENTS.flatMap((e) => [
+          { header: LABEL[e][0], align: "right" as const },
+          { header: LABEL[e][1], align: "right" as const },
+        ]),
+      ];
+      const row = (type: string, title: string, s: (typeof summary)["total"]) => [
+        type,
+        truncate(title, opts.titleWidth),
+        formatCount(s.receipts),
+        ...ENGAGEMENTS.flatMap((e) => [formatCount(s.counts[e]), formatPercent(s.rates[e])]),
+      ];
+      print(`Receipts in ${summary.files.join(", ")}; counts are receipts with at least one such event.`);
+      print(
+        table(columns, [
+          ...summary.content.map((c) => row(c.contentType, c.contentTitle, c)),
+          row("TOTAL", "", summary.total),
+        ]),
+      );
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    const what = e instanceof Failure ? e.what : "command";
+    const cause = e instanceof Failure ? e.error : e;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    printErr(`${NAME}: ${what} failed: ${message.replace(/\s*\n\s*/g, " ")}`);
+    return isUsageError(cause) ? 2 : 1;
+  }
+}
+
+/** Removes staging folders of downloads started at or after `since` (this run's) from `dir`. */
+function removeStaging(dir: string, since: number): void {
+  try {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (name.startsWith(STAGING_PREFIX) && statSync(path).mtimeMs >= since - 1000) {
+        rmSync(path, { recursive: true, force: true });
+      }
+    }
+  } catch {
+    // the folder may not exist yet
+  }
+}
+
+function isUsageError(e: unknown): boolean {
+  return (
+    e instanceof ConfigurationError || (e instanceof IntercomExportError && e.name === "ConfigurationError")
+  );
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) {
+    throw new InvalidArgumentError("must be a positive whole number"); // a usage error: exit 2
+  }
+  return n;
+}
