@@ -10,7 +10,7 @@ import { startEmulator } from "../emulator";
 import { PROVIDER_MODULE_TEXT } from "../provider/provider";
 import { serializeNaiveProvider } from "./baseline/naive-provider";
 import { mdTable, SectionResult, verdict } from "./lib/report";
-import { DIST, fmtMs, median, min, note, REPO_ROOT, resultLine, tempDir } from "./lib/util";
+import { DIST, fmtMs, max, median, min, note, REPO_ROOT, resultLine, tempDir } from "./lib/util";
 
 const TOKEN = "bench-token";
 const RUNS = 15;
@@ -121,6 +121,10 @@ export async function coldStart(): Promise<SectionResult> {
   }
 
   const m = (name: keyof typeof variants, key: keyof Run) => median(runs[name].map((r) => r[key]));
+  const range = (name: keyof typeof variants) => {
+    const xs = runs[name].map((r) => r.startToRequest);
+    return `${fmtMs(min(xs))} – ${fmtMs(max(xs))}`;
+  };
   const ours = m("ours", "startToRequest");
   const naive = m("naive", "startToRequest");
   const rows = [
@@ -165,8 +169,8 @@ export async function coldStart(): Promise<SectionResult> {
     ),
     "",
     `For scale: an empty \`node -e 0\` takes ${fmtMs(median(bootOnly))} from spawn to exit (median; ` +
-      `fastest ${fmtMs(min(bootOnly))}). Fastest runs: ours ${fmtMs(min(runs.ours.map((r) => r.startToRequest)))}, ` +
-      `naive ${fmtMs(min(runs.naive.map((r) => r.startToRequest)))}.`,
+      `fastest ${fmtMs(min(bootOnly))}). Range over the runs (fastest – slowest): ours ${range("ours")}, naive ` +
+      `${range("naive")}. The figure moves with the machine's load (see the note at the top): it is CPU-bound.`,
   ].join("\n");
   return {
     id: 2,
