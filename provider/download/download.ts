@@ -35,8 +35,9 @@ export interface DownloadExportOptions {
   /** Destination folder; created if missing. Files already there under the same names are replaced. */
   outDir: string;
   /**
-   * A client to use. Note that IntercomClient's `requestTimeoutMs` bounds a download's whole body; when the
-   * client is built here from `config`, only the wait for headers is bounded and the body has `idleTimeoutMs`.
+   * A client to use instead of one built from `config`. Its fetch (cross-fetch, i.e. node-fetch 2) does not
+   * notice a body cut short when the response has a Content-Length: only `idleTimeoutMs` then ends the attempt.
+   * The client built here notices at once.
    */
   client?: IntercomClient;
   /** Configuration as the stack-config keys (`accessToken`, `region`, `baseUrl`, `apiVersion`); missing keys come from INTERCOM_* environment variables. */

@@ -24,11 +24,11 @@ export interface DownloadClient {
 /**
  * Builds a client from config (stack-config-shaped keys, each missing one from the environment).
  *
- * Its download requests (and only those) go through `bodyFetch` below instead of cross-fetch, for two reasons:
- * the client's per-request timer bounds the whole request, which would cut any download that takes longer than
- * `requestTimeoutMs` (here it bounds the wait for headers only; the body has our idle timeout), and
- * node-fetch 2 (under cross-fetch) never reports a body cut short when the response had a Content-Length: the
- * stream just stops, and only an idle timeout would notice.
+ * Its download requests (and only those) go through `bodyFetch` below rather than cross-fetch: node-fetch 2
+ * (under cross-fetch) never reports a body cut short when the response had a Content-Length, the stream just
+ * stops and only an idle timeout would notice, while Node's own IncomingMessage fails at once. The client's
+ * signal can abort such a request until its headers arrive, not after: the body is paced by the caller and
+ * bounded by our idle timeout.
  */
 export function downloadClient(
   config: RawConfig,
@@ -109,34 +109,24 @@ function bodyFetch(url: string, headers: Record<string, string>, signal: AbortSi
   });
 }
 
-const MAX_REDIRECTS = 5;
-
 /**
- * GETs the download, following 3xx redirects (a signed storage URL is plausible but UNVERIFIED). The client
- * attaches the token only on the configured Intercom origin, so a redirect elsewhere never receives it.
+ * GETs the download: by job id on the configured host's documented path, or the URL given. The client follows
+ * redirects (a signed storage URL is plausible but UNVERIFIED) and attaches the token only on the configured
+ * Intercom origin, so a redirect elsewhere never receives it. Anything but a 200 here is not a download.
  */
 export async function openDownload(
   client: IntercomClient,
   target: string,
 ): Promise<{ res: DownloadResponse; url: string }> {
-  let url = /^https?:\/\//i.test(target)
+  const url = /^https?:\/\//i.test(target)
     ? target
     : `${client.baseUrl}/download/content/data/${encodeURIComponent(target)}`;
-  for (let hop = 0; ; hop++) {
-    const res = await client.download(url);
-    const location = res.headers.get("location");
-    if (res.status >= 300 && res.status < 400 && location) {
-      res.abort();
-      if (hop >= MAX_REDIRECTS) throw new BodyError(`more than ${MAX_REDIRECTS} redirects`, false);
-      url = new URL(location, url).href;
-      continue;
-    }
-    if (res.status !== 200) {
-      res.abort();
-      throw new BodyError(`unexpected HTTP ${res.status} for the download`, true);
-    }
-    return { res, url };
+  const res = await client.download(target);
+  if (res.status !== 200) {
+    res.abort();
+    throw new BodyError(`unexpected HTTP ${res.status} for the download`, true);
   }
+  return { res, url };
 }
 
 export interface ReceiveOptions {
