@@ -40,7 +40,7 @@ export const OPTION_KEYS = Object.keys(DEFAULT_OPTIONS) as (keyof ExportOptions)
 export const RANGE_KEYS = ["createdAtAfter", "createdAtBefore"] as const;
 
 /** Intercom job ids seen in docs and responses are short lowercase alphanumerics; we accept a little more. */
-const JOB_ID_PATTERN = "^[A-Za-z0-9_.-]{1,128}$";
+const JOB_ID_PATTERN = "^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,128}$"; // "." and ".." would change the request path
 
 /**
  * JSON Schema of the inputs. `__provider` is added by Pulumi to every dynamic resource's inputs. The range is

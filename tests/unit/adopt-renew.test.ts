@@ -33,6 +33,8 @@ describe("check", () => {
     ],
     ["an id with a slash", { jobIdentifier: "../../etc" }, "jobIdentifier", /must be an Intercom job id/],
     ["an empty id", { jobIdentifier: "" }, "jobIdentifier", /must be an Intercom job id/],
+    ["a dot-dot id", { jobIdentifier: ".." }, "jobIdentifier", /must be an Intercom job id/],
+    ["a dot id", { jobIdentifier: "." }, "jobIdentifier", /must be an Intercom job id/],
     ["a numeric id", { jobIdentifier: 42 }, "jobIdentifier", /must be a string/],
     [
       "renewWhenExpired as a string",
