@@ -193,7 +193,14 @@ async function main(): Promise<void> {
     "",
     "## Goals missed",
     "",
-    missed.length ? missedText.map((m) => `- ${m}`).join("\n") : "None: every goal was met.",
+    missed.length
+      ? missed
+          .map(
+            ({ id, row }) =>
+              `- **${id}.** ${row.measure}: ${row.ours} (goal ${row.goal}). Why: ${row.why ?? "-"}.`,
+          )
+          .join("\n")
+      : "None: every goal was met.",
     "",
     ...results.flatMap((r) => [
       `## ${r.id}. ${r.title}`,
