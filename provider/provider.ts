@@ -15,18 +15,23 @@ import { lifecycle } from "./runtime";
  * package's own checkout (the root program, tests) the package is not in its own node_modules, so the build in
  * ./dist of the nearest enclosing checkout (up to 3 levels up) is used.
  */
-export const PROVIDER_MODULE_TEXT = `exports.handler = function () {
+export function loaderModuleText(exportName: "lifecycle" | "downloadLifecycle"): string {
+  return `exports.handler = function () {
   var name = "pulumi-intercom-export/runtime", path = require("path"), dir = process.cwd(), pkg;
-  try { return require(name).lifecycle; } catch (e) {
+  try { return require(name).${exportName}; } catch (e) {
     if (e.code !== "MODULE_NOT_FOUND" || String(e.message).indexOf(name) < 0) throw e;
   }
   for (var up = 0; up < 4; up++, dir = path.dirname(dir)) {
     try { pkg = require(path.join(dir, "package.json")); } catch (e) { pkg = null; }
-    if (pkg && pkg.name === "pulumi-intercom-export") return require(path.join(dir, "dist/provider/runtime.js")).lifecycle;
+    if (pkg && pkg.name === "pulumi-intercom-export") return require(path.join(dir, "dist/provider/runtime.js")).${exportName};
   }
   throw new Error("pulumi-intercom-export is not installed in this Pulumi project: run 'npm install pulumi-intercom-export' (refresh and destroy need it too)");
 };
 `;
+}
+
+/** The `__provider` of every ContentDataExport. */
+export const PROVIDER_MODULE_TEXT = loaderModuleText("lifecycle");
 
 /** The provider object (check/diff/create/read/update/delete/configure), as the runtime exposes it. For tests. */
 export const contentDataExportProvider = lifecycle;

@@ -3,6 +3,7 @@
  * of an export on disk during `pulumi up`, as outputs later resources can depend on.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { loaderModuleText } from "../provider";
 import type { DownloadedFileOutput } from "./lifecycle";
 
 export const CONTENT_DATA_EXPORT_DOWNLOAD_TYPE = "pulumi-nodejs:dynamic/intercom:ContentDataExportDownload";
@@ -11,18 +12,7 @@ export const CONTENT_DATA_EXPORT_DOWNLOAD_TYPE = "pulumi-nodejs:dynamic/intercom
  * The `__provider` stored in state for every ContentDataExportDownload: like ContentDataExport's (see
  * ../provider.ts), a fixed module that loads the installed package's runtime, here its `downloadLifecycle`.
  */
-export const DOWNLOAD_PROVIDER_MODULE_TEXT = `exports.handler = function () {
-  var name = "pulumi-intercom-export/runtime", path = require("path");
-  try { return require(name).downloadLifecycle; } catch (e) {
-    if (e.code !== "MODULE_NOT_FOUND" || String(e.message).indexOf(name) < 0) throw e;
-  }
-  try {
-    if (require(path.resolve("package.json")).name === "pulumi-intercom-export")
-      return require(path.resolve("dist/provider/runtime.js")).downloadLifecycle;
-  } catch (e) {}
-  throw new Error("pulumi-intercom-export is not installed in this Pulumi project: run 'npm install pulumi-intercom-export' (refresh and destroy need it too)");
-};
-`;
+export const DOWNLOAD_PROVIDER_MODULE_TEXT = loaderModuleText("downloadLifecycle");
 
 export interface ContentDataExportDownloadArgs {
   /** The job to download, typically `exp.jobIdentifier` of a ContentDataExport. Give this or `downloadUrl`. */
