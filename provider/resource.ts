@@ -25,9 +25,9 @@ export interface ContentDataExportArgs {
   waitForCompletion?: pulumi.Input<boolean>;
   /** Our own deadline for that wait, in seconds (Pulumi's customTimeouts do not reach dynamic providers). @default 3600 */
   timeoutSeconds?: pulumi.Input<number>;
-  /** Delay before the first status poll; later polls back off ×1.5 from it. @default 2 */
+  /** Shortest delay between status checks; later checks wait 10% of the time waited so far. @default 1 */
   pollIntervalSeconds?: pulumi.Input<number>;
-  /** Cap on the delay between polls. @default 30 */
+  /** Cap on the delay between status checks. @default 60 */
   maxPollIntervalSeconds?: pulumi.Input<number>;
   /** How long to wait for the workspace's single export slot when another job holds it. @default 900 */
   slotWaitSeconds?: pulumi.Input<number>;

@@ -12,9 +12,9 @@ export interface ExportOptions {
   waitForCompletion: boolean;
   /** Our own deadline for the wait, in seconds (Pulumi's customTimeouts do not reach dynamic providers). @default 3600 */
   timeoutSeconds: number;
-  /** Delay before the first status poll; later polls back off from it (×1.5 each, with jitter). @default 2 */
+  /** Shortest delay between status checks (the first comes after it); later checks wait 10% of the time waited so far. @default 1 */
   pollIntervalSeconds: number;
-  /** Cap on the delay between polls. @default 30 */
+  /** Cap on the delay between status checks (and between checks of a busy export slot). @default 60 */
   maxPollIntervalSeconds: number;
   /** How long to wait for the workspace's single export slot when another job holds it. @default 900 */
   slotWaitSeconds: number;
@@ -27,8 +27,8 @@ export interface ExportOptions {
 export const DEFAULT_OPTIONS: ExportOptions = {
   waitForCompletion: true,
   timeoutSeconds: 3600,
-  pollIntervalSeconds: 2,
-  maxPollIntervalSeconds: 30,
+  pollIntervalSeconds: 1,
+  maxPollIntervalSeconds: 60,
   slotWaitSeconds: 900,
   cancelOnDelete: false,
   renewWhenExpired: false,
@@ -151,19 +151,25 @@ export function checkInputs(
     });
   }
 
-  // Options that only make sense together.
-  const poll = known.pollIntervalSeconds;
-  const cap = known.maxPollIntervalSeconds;
-  if (
-    typeof poll === "number" &&
-    typeof cap === "number" &&
-    !failed.has("maxPollIntervalSeconds") &&
-    cap < poll
-  ) {
-    failures.push({
-      property: "maxPollIntervalSeconds",
-      reason: `maxPollIntervalSeconds (${cap}) must be at least pollIntervalSeconds (${poll})`,
-    });
+  // Options that only make sense together, compared as they will apply (defaults included).
+  const pollGiven = typeof known.pollIntervalSeconds === "number" && !failed.has("pollIntervalSeconds");
+  const capGiven = typeof known.maxPollIntervalSeconds === "number" && !failed.has("maxPollIntervalSeconds");
+  if (pollGiven || capGiven) {
+    const poll = pollGiven ? (known.pollIntervalSeconds as number) : DEFAULT_OPTIONS.pollIntervalSeconds;
+    const cap = capGiven ? (known.maxPollIntervalSeconds as number) : DEFAULT_OPTIONS.maxPollIntervalSeconds;
+    if (cap < poll) {
+      failures.push(
+        capGiven
+          ? {
+              property: "maxPollIntervalSeconds",
+              reason: `maxPollIntervalSeconds (${cap}) must be at least pollIntervalSeconds (${poll}${pollGiven ? "" : ", the default"})`,
+            }
+          : {
+              property: "pollIntervalSeconds",
+              reason: `pollIntervalSeconds (${poll}) must be at most maxPollIntervalSeconds (${cap}, the default); raise maxPollIntervalSeconds too`,
+            },
+      );
+    }
   }
   return failures;
 }

@@ -171,8 +171,8 @@ test("2b. option outputs carry their defaults when the program does not set them
       status: "completed",
       waitForCompletion: true,
       timeoutSeconds: 3600,
-      pollIntervalSeconds: 2,
-      maxPollIntervalSeconds: 30,
+      pollIntervalSeconds: 1,
+      maxPollIntervalSeconds: 60,
       slotWaitSeconds: 900,
       cancelOnDelete: false,
     });

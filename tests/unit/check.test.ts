@@ -232,6 +232,18 @@ describe("bad inputs fail check with a failure naming the property and the rule"
       "maxPollIntervalSeconds",
       /at least pollIntervalSeconds/,
     ],
+    [
+      "maxPollIntervalSeconds below the default pollIntervalSeconds",
+      { ...ok, maxPollIntervalSeconds: 0.5 },
+      "maxPollIntervalSeconds",
+      /at least pollIntervalSeconds \(1, the default\)/,
+    ],
+    [
+      "pollIntervalSeconds above the default cap",
+      { ...ok, pollIntervalSeconds: 120 },
+      "pollIntervalSeconds",
+      /at most maxPollIntervalSeconds \(60, the default\)/,
+    ],
     ["slotWaitSeconds negative", { ...ok, slotWaitSeconds: -1 }, "slotWaitSeconds", />= 0/],
   ];
 
