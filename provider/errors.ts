@@ -122,6 +122,11 @@ export class ConnectionError extends IntercomExportError {
   ) {
     super(`Intercom ${method} ${path} failed: connection error: ${causeMessage}`);
   }
+
+  /** True when the request cannot have reached Intercom: the host was not found or refused the connection. */
+  get neverSent(): boolean {
+    return /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED)\b/.test(this.causeMessage);
+  }
 }
 
 /** No response (headers or body) within the per-request timeout. */

@@ -62,6 +62,7 @@ export async function startExport(
   let firstLost: AmbiguousError | undefined;
   let lastLost: AmbiguousError | undefined;
   let lostAnswers = 0;
+  let notSent = 0;
   for (let attempts = 1, slotWaits = 0; ; attempts++) {
     try {
       const job = await client.createExport(range);
@@ -87,6 +88,15 @@ export async function startExport(
             `(Intercom allows one at a time). Waiting to start ${what}: ${Math.round(elapsed)}s of ` +
             `slotWaitSeconds=${o.slotWaitSeconds} elapsed, next try in ${(delay / 1000).toFixed(1)}s`,
         );
+        await clock.sleep(delay);
+        continue;
+      }
+      if (e instanceof ConnectionError && e.neverSent) {
+        // Nothing left this machine, so no job can exist: an ordinary retry, with no talk of lost answers.
+        const delay = retryDelay(e, notSent++, client.retryPolicy);
+        if (delay === undefined)
+          throw firstLost ? new CreateOutcomeUnknownError(firstLost, attempts, false, e) : e;
+        o.log.warn(`${e.message}; trying again in ${(delay / 1000).toFixed(1)}s`);
         await clock.sleep(delay);
         continue;
       }
