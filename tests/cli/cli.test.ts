@@ -242,7 +242,8 @@ test("Ctrl-C during a download exits 130 and removes the partial body", async ()
     });
     const id = ((await created.json()) as { job_identifier: string }).job_identifier;
 
-    const out = tempDir();
+    const parent = tempDir();
+    const out = path.join(parent, "new", "june"); // made by the download: removed on Ctrl-C
     const child = spawn(process.execPath, [CLI, "download", id, "--out", out], {
       env: { PATH: process.env.PATH, INTERCOM_ACCESS_TOKEN: SECRET, INTERCOM_BASE_URL: url },
     });
@@ -251,6 +252,7 @@ test("Ctrl-C during a download exits 130 and removes the partial body", async ()
     const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
     // Wait until a few MB of the body sit in the staging folder, then interrupt.
     const partial = () => {
+      if (!existsSync(out)) return 0;
       const staging = readdirSync(out).find((n) => n.startsWith(".intercom-download-"));
       const body = staging && path.join(out, staging, "body.part");
       return body && existsSync(body) ? statSync(body).size : 0;
@@ -264,7 +266,7 @@ test("Ctrl-C during a download exits 130 and removes the partial body", async ()
       new RegExp(`download of job ${id} interrupted \\(SIGINT\\); partial files removed`),
     );
     expect(stderr).not.toMatch(/download: .* in /); // no "finished" line for an interrupted download
-    expect(readdirSync(out)).toEqual([]);
+    expect(readdirSync(parent)).toEqual([]);
   } finally {
     server.kill();
   }
@@ -303,6 +305,10 @@ describe("errors: one line naming what failed, exit 1; usage errors exit 2", () 
     expect(expired.code).toBe(1);
     expect(expired.stderr).toMatch(/is no longer available: HTTP 404 .*Run the export again/);
     expect(expired.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(readdirSync(parent)).toEqual([]);
+    // A folder the failed download would have created is not left behind.
+    const fresh = await cli(["download", job.id, "--out", path.join(parent, "exp8788"), "--no-progress"]);
+    expect(fresh.code).toBe(1);
     expect(readdirSync(parent)).toEqual([]);
   });
 

@@ -2,7 +2,7 @@
  * downloadExport against the emulator (and small foreign servers) over real loopback HTTP, writing real files:
  * the three body formats, retries after truncation, corrupt and hostile bodies, expiry, and the token.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { startEmulator, STATS, statFileName, type Emulator } from "../../emulator";
@@ -273,6 +273,39 @@ describe("availability", () => {
     const byId = await rejection(download({ jobIdentifier: job.id, outDir: tempDir() }));
     expect(byId).toBeInstanceOf(DownloadExpiredError);
     expect(byId.message).toMatch(/does not know the job .*mistyped, or the job expired/);
+  });
+
+  test("a failed download removes the folders it created, and only those", async () => {
+    const job = completedJob(emu);
+    const url = emu.getJob(job.id)!.body.download_url;
+    emu.expireJob(job.id);
+    const parent = tempDir();
+    // By id: the status says completed, the download answers 404.
+    const byId = await rejection(download({ jobIdentifier: job.id, outDir: join(parent, "exp8788") }));
+    expect(byId).toBeInstanceOf(DownloadExpiredError);
+    expect(entries(parent)).toEqual([]);
+    // Several levels made for it: all removed.
+    await rejection(download({ jobIdentifier: job.id, outDir: join(parent, "a", "b", "c") }));
+    expect(entries(parent)).toEqual([]);
+    // By URL, of a job the emulator forgot.
+    emu.configure({ forgetExpiredJobs: true });
+    const byUrl = await rejection(download({ downloadUrl: url, outDir: join(parent, "x") }));
+    expect(byUrl).toBeInstanceOf(DownloadExpiredError);
+    expect(entries(parent)).toEqual([]);
+    // An integrity failure after every attempt, into a folder that did not exist.
+    const host = await foreignHost((res) => res.end("<html>oops</html>"));
+    try {
+      await rejection(download({ downloadUrl: `${host.url}/d`, outDir: join(parent, "y"), maxAttempts: 1 }));
+    } finally {
+      await host.close();
+    }
+    expect(entries(parent)).toEqual([]);
+    // A folder that was there already stays, empty or not.
+    mkdirSync(join(parent, "mine", "sub"), { recursive: true });
+    await rejection(download({ jobIdentifier: job.id, outDir: join(parent, "mine", "sub") }));
+    await rejection(download({ jobIdentifier: job.id, outDir: join(parent, "mine", "new") }));
+    expect(entries(parent)).toEqual(["mine"]);
+    expect(entries(join(parent, "mine"))).toEqual(["sub"]);
   });
 
   test("a running job is not ready; a no_data job downloads nothing", async () => {

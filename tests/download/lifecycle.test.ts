@@ -103,6 +103,11 @@ test("by URL; a failure (expired) creates nothing and names its kind", async () 
   expect(e.message).toMatch(/no longer available: HTTP 404 .*Run the export again/);
   expect(e.message).not.toContain(TOKEN);
   expect(entries(out)).toEqual([]);
+  // Into a folder that did not exist: it is not left behind (outDir holds what it held before: nothing).
+  const parent = tempDir();
+  const failed = await thrown(() => create({ jobIdentifier: job.id, outDir: path.join(parent, "exp8788") }));
+  expect(failed.name).toBe("DownloadExpiredError");
+  expect(entries(parent)).toEqual([]);
 });
 
 const expectedTotal = (job: ReturnType<typeof completedJob>) =>
