@@ -9,7 +9,7 @@
  * Exit codes: 0 success, 1 the operation failed (one line on stderr naming what failed), 2 usage error (bad
  * arguments, flags or configuration).
  */
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { RawConfig } from "../config";
@@ -152,10 +152,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const mode = !opts.progress ? "none" : io.stderr.isTTY ? "bar" : "lines";
       const progress = progressReporter(io.stderr, mode);
       const started = Date.now();
-      // Interrupted (Ctrl-C): remove this run's staging folder, so nothing partial is left behind.
+      const outDir = resolve(opts.out);
+      const missing = firstMissingFolder(outDir);
+      // Interrupted (Ctrl-C): remove this run's staging folder (and the folders the download made for it), so
+      // nothing partial is left behind.
       const interrupted = (signal: NodeJS.Signals) => {
         progress.done(false);
-        removeStaging(resolve(opts.out), started);
+        removeStaging(outDir, started);
+        if (missing !== undefined) removeEmptyFolders(outDir, missing);
         printErr(
           `${NAME}: download of ${byUrl ? "the export" : `job ${job}`} interrupted (${signal}); partial files removed`,
         );
@@ -279,6 +283,25 @@ function removeStaging(dir: string, since: number): void {
     }
   } catch {
     // the folder may not exist yet
+  }
+}
+
+/** The outermost folder of `dir` (or `dir` itself) that does not exist yet, or undefined when `dir` exists. */
+function firstMissingFolder(dir: string): string | undefined {
+  let missing: string | undefined;
+  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing = d;
+  return missing;
+}
+
+/** Removes `dir` and its parents up to `last`, each only while empty. */
+function removeEmptyFolders(dir: string, last: string): void {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty, or not there
+    }
+    if (d === last || dirname(d) === d) return;
   }
 }
 

@@ -5,10 +5,10 @@
  * and only when every file is complete and verified are the files renamed into `outDir` (a rename within one
  * file system is atomic, so a destination file is either absent, the previous version, or the complete new
  * one). A truncated or corrupt body is downloaded again from scratch, a bounded number of times. On failure
- * the staging folder is removed: nothing is left behind.
+ * the staging folder is removed, and so is outDir when this call made it (while empty): nothing is left behind.
  */
-import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, mkdtemp, rename, rm, rmdir } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { IntercomClient } from "../client/client";
 import type { RetryOptions } from "../client/retry";
 import { RawConfig } from "../config";
@@ -32,7 +32,10 @@ export interface DownloadExportOptions {
   jobIdentifier?: string;
   /** Or a download URL as the job returned it. The token is sent only if it is on the configured host. */
   downloadUrl?: string;
-  /** Destination folder; created if missing. Files already there under the same names are replaced. */
+  /**
+   * Destination folder; created if missing (and removed again if the download fails). Files already there
+   * under the same names are replaced.
+   */
   outDir: string;
   /**
    * A client to use instead of one built from `config`. Its fetch (cross-fetch, i.e. node-fetch 2) does not
@@ -146,54 +149,60 @@ export async function downloadExport(options: DownloadExportOptions): Promise<Do
   if (!CRC32_AVAILABLE)
     log.warn("this Node.js has no zlib.crc32 (Node < 20.15): ZIP entry CRCs are not checked");
 
-  await mkdir(outDir, { recursive: true });
-  for (let attempt = 1; ; attempt++) {
-    const staging = await mkdtemp(join(outDir, STAGING_PREFIX));
-    try {
-      const staged = await attemptOnce(client, target, staging, attempt, options, abortBody);
-      const files: DownloadedFile[] = [];
-      for (const s of staged) {
-        const file = join(outDir, s.name);
-        await rename(s.stagedPath, file);
-        files.push({
-          file,
-          name: s.name,
-          statistic: s.statistic,
-          rows: s.rows,
-          bytes: s.bytes,
-          sha256: s.sha256,
-        });
-      }
-      log.info(
-        `downloaded ${files.length} file${files.length === 1 ? "" : "s"} to ${outDir} ` +
-          `(${files.reduce((n, f) => n + f.rows, 0)} rows)`,
-      );
-      return files;
-    } catch (e) {
-      if (e instanceof NotFoundError || (e instanceof IntercomApiError && e.status === 410)) {
-        const when = !/^\d+$/.test(expiresAt)
-          ? ""
-          : Number(expiresAt) * 1000 <= Date.now()
-            ? `; the job's download expired at ${iso(expiresAt)}`
-            : `; the job gave ${iso(expiresAt)} as its expiry`;
-        throw new DownloadExpiredError(
-          jobIdentifier,
-          shownUrl,
-          `HTTP ${e.status} ${e.intercomMessage}${when}`,
-          e,
+  // The first folder made for outDir (undefined when it existed): a failed download removes what it made.
+  const madeFolder = await mkdir(outDir, { recursive: true });
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const staging = await mkdtemp(join(outDir, STAGING_PREFIX));
+      try {
+        const staged = await attemptOnce(client, target, staging, attempt, options, abortBody);
+        const files: DownloadedFile[] = [];
+        for (const s of staged) {
+          const file = join(outDir, s.name);
+          await rename(s.stagedPath, file);
+          files.push({
+            file,
+            name: s.name,
+            statistic: s.statistic,
+            rows: s.rows,
+            bytes: s.bytes,
+            sha256: s.sha256,
+          });
+        }
+        log.info(
+          `downloaded ${files.length} file${files.length === 1 ? "" : "s"} to ${outDir} ` +
+            `(${files.reduce((n, f) => n + f.rows, 0)} rows)`,
         );
+        return files;
+      } catch (e) {
+        if (e instanceof NotFoundError || (e instanceof IntercomApiError && e.status === 410)) {
+          const when = !/^\d+$/.test(expiresAt)
+            ? ""
+            : Number(expiresAt) * 1000 <= Date.now()
+              ? `; the job's download expired at ${iso(expiresAt)}`
+              : `; the job gave ${iso(expiresAt)} as its expiry`;
+          throw new DownloadExpiredError(
+            jobIdentifier,
+            shownUrl,
+            `HTTP ${e.status} ${e.intercomMessage}${when}`,
+            e,
+          );
+        }
+        if (!(e instanceof BodyError)) throw e;
+        if (!e.retryable) throw new DownloadFormatError(shownUrl, e.message);
+        if (attempt >= maxAttempts) throw new DownloadIntegrityError(shownUrl, e.message, attempt);
+        const delay = (options.retryDelayMs ?? 1000) * 2 ** (attempt - 1);
+        log.warn(
+          `download attempt ${attempt}/${maxAttempts} failed: ${e.message}; starting over in ${delay} ms`,
+        );
+        await new Promise((r) => setTimeout(r, delay));
+      } finally {
+        await rm(staging, { recursive: true, force: true });
       }
-      if (!(e instanceof BodyError)) throw e;
-      if (!e.retryable) throw new DownloadFormatError(shownUrl, e.message);
-      if (attempt >= maxAttempts) throw new DownloadIntegrityError(shownUrl, e.message, attempt);
-      const delay = (options.retryDelayMs ?? 1000) * 2 ** (attempt - 1);
-      log.warn(
-        `download attempt ${attempt}/${maxAttempts} failed: ${e.message}; starting over in ${delay} ms`,
-      );
-      await new Promise((r) => setTimeout(r, delay));
-    } finally {
-      await rm(staging, { recursive: true, force: true });
     }
+  } catch (e) {
+    if (madeFolder !== undefined) await removeMadeFolders(outDir, madeFolder);
+    throw e;
   }
 }
 
@@ -224,6 +233,21 @@ async function attemptOnce(
   });
   await rm(bodyPath, { force: true });
   return staged;
+}
+
+/**
+ * Removes outDir and its parents up to `first` (the first folder mkdir made for it), each only while empty:
+ * a folder someone wrote into meanwhile stays.
+ */
+async function removeMadeFolders(outDir: string, first: string): Promise<void> {
+  for (let dir = outDir; ; dir = dirname(dir)) {
+    try {
+      await rmdir(dir);
+    } catch {
+      return; // not empty (or already gone): leave it and its parents alone
+    }
+    if (dir === first || dirname(dir) === dir) return;
+  }
 }
 
 /** A URL fit for messages: no query (signed URLs carry credentials there), no user info. */
