@@ -110,13 +110,22 @@ export function setStackConfig(raw: RawConfig): void {
 }
 
 export async function check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+  // Provider configuration is checked here too, so `pulumi preview` catches a bad region or base URL (no
+  // request is sent). A missing token only warns: a preview without credentials is legitimate.
+  const config = resolveConfig(stackConfig, runtimeSeams.env);
+  if (!config.accessToken) {
+    createLogger(() => []).warn(
+      "no Intercom access token is set: `pulumi up` will need intercom:accessToken (pulumi config set --secret) " +
+        "or INTERCOM_ACCESS_TOKEN",
+    );
+  }
   const failures = checkInputs(news);
   // Inputs pass through unchanged (unknowns included): normalization happens in create, and diff compares
   // normalized values, so "2024-06-01" and 1717200000 are the same range.
   return { inputs: news, failures };
 }
 
-export async function diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+export async function diff(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
   const replaces: string[] = [];
   for (const key of RANGE_KEYS) {
     if (news[key] === UNKNOWN || bound(olds[key]) !== bound(news[key])) replaces.push(key);
@@ -125,6 +134,10 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<pulum
   const endpoint = tryCurrentEndpoint();
   if (typeof olds.endpoint === "string" && olds.endpoint && endpoint && endpoint !== olds.endpoint) {
     replaces.push("endpoint");
+    createLogger(() => []).info(
+      `job ${id} lives on ${olds.endpoint} but the provider now points at ${endpoint}: it will be replaced by a ` +
+        "new job there (intercom:region / intercom:baseUrl changed)",
+    );
   }
   // Adopting: a different job id is a different export; dropping the id from an adopted resource means
   // "create a new job" instead.
