@@ -51,6 +51,33 @@ test("check: one of jobIdentifier/downloadUrl, a folder, sane options; unknowns 
   );
 });
 
+test("check refuses unknown (misspelled) properties, naming them, with a guess as ContentDataExport does", async () => {
+  const { failures: found } = await check(
+    {},
+    { __provider: PROVIDER, jobIdentifier: "j", outDir: "d", maxAtempts: 2, colour: "red" },
+  );
+  expect(found).toEqual([
+    {
+      property: "maxAtempts",
+      reason: expect.stringMatching(
+        /^unknown property 'maxAtempts' \(did you mean 'maxAttempts'\?\); known properties: jobIdentifier, downloadUrl, outDir, maxAttempts, redownloadWhenMissing, deleteOnDestroy$/,
+      ),
+    },
+    { property: "colour", reason: expect.stringMatching(/^unknown property 'colour'; known properties: /) },
+  ]);
+  // Unset outputs and unknown (preview) values are not misspellings; an unknown value under a wrong name is.
+  expect(await failures({ jobIdentifier: "j", outDir: "d", files: undefined, totalRows: undefined })).toEqual(
+    [],
+  );
+  expect(await failures({ jobIdentifier: "j", outDir: "d", deleteOnDestory: UNKNOWN })).toEqual([
+    "deleteOnDestory",
+  ]);
+  // create checks too (a program run without preview).
+  const e = await thrown(() => create({ jobIdentifier: "j", outDir: tempDir(), maxAtempts: 2 }));
+  expect(e.message).toMatch(/maxAtempts: unknown property 'maxAtempts' \(did you mean 'maxAttempts'\?\)/);
+  expect(env.emu.requests).toHaveLength(0);
+});
+
 test("a ContentDataExport's job id feeds the download: files, rows and sizes become outputs", async () => {
   // The export resource, as `pulumi up` creates it first…
   const exp = await createExport({ ...JUNE, ...FAST, __provider: PROVIDER_MODULE_TEXT });
