@@ -177,14 +177,8 @@ export function checkInputs(
 function describeSchemaError(e: ErrorObject, known: Record<string, unknown>): CheckFailure | undefined {
   const prop = e.instancePath.replace(/^\//, "").split("/")[0];
   switch (e.keyword) {
-    case "additionalProperties": {
-      const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      const guess = closest(extra, KNOWN);
-      return {
-        property: extra,
-        reason: `unknown property '${extra}'${guess ? ` (did you mean '${guess}'?)` : ""}; known properties: ${KNOWN.join(", ")}`,
-      };
-    }
+    case "additionalProperties":
+      return unknownPropertyFailure((e.params as { additionalProperty: string }).additionalProperty, KNOWN);
     case "pattern":
       return {
         property: prop,
@@ -219,6 +213,18 @@ function describeSchemaError(e: ErrorObject, known: Record<string, unknown>): Ch
     default:
       return { property: prop || "(inputs)", reason: `${prop || "inputs"} ${e.message ?? "is invalid"}` };
   }
+}
+
+/**
+ * The failure for an input no resource property is called: names it, guesses the intended one when a known
+ * property is close enough (a typo), and lists the known ones. Shared by both resources' checks.
+ */
+export function unknownPropertyFailure(extra: string, known: readonly string[]): CheckFailure {
+  const guess = closest(extra, known);
+  return {
+    property: extra,
+    reason: `unknown property '${extra}'${guess ? ` (did you mean '${guess}'?)` : ""}; known properties: ${known.join(", ")}`,
+  };
 }
 
 /** Above this, a "unix seconds" value is really milliseconds (10^11 s is the year 5138; Date.now() is ~1.7·10^12). */
@@ -331,7 +337,7 @@ function describe(v: unknown): string {
   return typeof v === "object" ? "an object" : `${typeof v} ${String(v)}`;
 }
 
-function closest(word: string, candidates: string[]): string | undefined {
+function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDist = Infinity;
   for (const c of candidates) {

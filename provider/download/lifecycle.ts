@@ -16,13 +16,13 @@ import { RawConfig, readStackConfig } from "../config";
 import { IntercomExportError } from "../errors";
 import { runtimeSeams } from "../lifecycle";
 import { createLogger, redact } from "../log";
-import { UNKNOWN } from "../schema";
+import { UNKNOWN, unknownPropertyFailure } from "../schema";
 import { downloadExport } from "./download";
 
 type Props = Record<string, unknown>;
 
 export interface DownloadResourceOptions {
-  /** Downloads from scratch after a truncated or corrupt body, in all. @default 3 */
+  /** Downloads from scratch after a truncated or corrupt body, in all: 1 to 10. @default 3 */
   maxAttempts: number;
   /** Download again (replace) when a recorded file is missing or changed size on this machine. @default true */
   redownloadWhenMissing: boolean;
@@ -38,6 +38,8 @@ export const DOWNLOAD_DEFAULTS: DownloadResourceOptions = {
 const OPTION_KEYS = Object.keys(DOWNLOAD_DEFAULTS) as (keyof DownloadResourceOptions)[];
 /** Inputs that name what is downloaded where: a change means a new download. */
 const SOURCE_KEYS = ["jobIdentifier", "downloadUrl", "outDir"] as const;
+/** Every input the resource takes (Pulumi adds `__provider` to every dynamic resource's inputs). */
+const INPUT_KEYS: readonly string[] = [...SOURCE_KEYS, ...OPTION_KEYS];
 
 /** One file in the outputs. */
 export interface DownloadedFileOutput {
@@ -86,6 +88,13 @@ const given = (v: unknown) => v !== undefined && v !== null && v !== "";
 export function checkDownloadInputs(news: Props): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
+  // A misspelled option would otherwise be ignored without a word. Unset values (the outputs the resource
+  // declares) are not inputs; an unknown (preview) value under an unknown name is still a wrong name.
+  for (const [key, value] of Object.entries(news)) {
+    if (value !== undefined && key !== "__provider" && !INPUT_KEYS.includes(key)) {
+      failures.push(unknownPropertyFailure(key, INPUT_KEYS));
+    }
+  }
   const { jobIdentifier, downloadUrl, outDir } = news;
   if (given(jobIdentifier) && given(downloadUrl)) {
     fail("downloadUrl", "give either jobIdentifier or downloadUrl, not both");

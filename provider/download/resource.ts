@@ -21,7 +21,7 @@ export interface ContentDataExportDownloadArgs {
   downloadUrl?: pulumi.Input<string>;
   /** Destination folder, relative to the Pulumi project folder unless absolute. */
   outDir: pulumi.Input<string>;
-  /** Downloads from scratch after a truncated or corrupt body, in all. @default 3 */
+  /** Downloads from scratch after a truncated or corrupt body, in all: a whole number from 1 to 10. @default 3 */
   maxAttempts?: pulumi.Input<number>;
   /** On `pulumi up`, download again when a recorded file is missing or changed size on this machine. @default true */
   redownloadWhenMissing?: pulumi.Input<boolean>;
@@ -32,6 +32,9 @@ export interface ContentDataExportDownloadArgs {
 /**
  * The CSV files of a completed content data export, downloaded into `outDir` during `pulumi up` (verified,
  * written atomically; see `downloadExport`). A job that ended `no_data` gives no files and `totalRows` 0.
+ *
+ * Inputs are checked before anything runs: `jobIdentifier` or `downloadUrl` (one of them), `outDir`,
+ * `maxAttempts` (1 to 10), the two booleans; any other property is refused by name ("did you mean …?").
  */
 export class ContentDataExportDownload extends pulumi.CustomResource {
   /** The files written, in archive order: absolute path, name, statistic, data rows, bytes, SHA-256. */
