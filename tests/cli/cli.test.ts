@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { parse } from "csv-parse/sync";
 import { startEmulator, STATS, statFileName, type Emulator } from "../../emulator";
-import { completedJob, expectedRows, useTempDirs } from "../download/helpers";
+import { completedJob, expectedRows, foreignHost, useTempDirs } from "../download/helpers";
 
 const ROOT = path.resolve(__dirname, "../..");
 const CLI = path.join(ROOT, "dist/provider/cli/main.js");
@@ -317,20 +317,78 @@ describe("errors: one line naming what failed, exit 1; usage errors exit 2", () 
     [["frob"], /unknown command 'frob'/],
     [["status"], /missing required argument 'job'/],
     [["download", "abc", "--out", "d", "--attempts", "0"], /must be a positive whole number/],
+    // Configuration errors name the CLI's flag, not the stack-config key.
     [
       ["--region", "mars", "status", "abc"],
-      /status of job abc failed: .*must be one of us, eu, au; got 'mars'/,
+      /status of job abc failed: --region \(or INTERCOM_REGION\) must be one of us, eu, au; got 'mars'$/m,
+    ],
+    [
+      ["download", "abc", "--out", "d", "--base-url", "http://example.com"],
+      /download of job abc failed: --base-url \(or INTERCOM_BASE_URL\) must use https:\/\//,
+    ],
+    [
+      ["--api-version", "nine", "status", "abc"],
+      /status of job abc failed: --api-version \(or INTERCOM_API_VERSION\) must look like 2\.8/,
+    ],
+    // The export API exists from 2.5 on.
+    [
+      ["--api-version", "1.0", "status", "abc"],
+      /status of job abc failed: --api-version \(or INTERCOM_API_VERSION\) 1\.0 is too old: the content data export API exists from 2\.5 on/,
+    ],
+    [
+      ["download", "abc", "--out", "d", "--api-version", "2.4"],
+      /download of job abc failed: --api-version \(or INTERCOM_API_VERSION\) 2\.4 is too old/,
     ],
   ])("usage: %j", async (args, message) => {
     const r = await cli(args, { INTERCOM_BASE_URL: args[0] === "--region" ? undefined : emu.url });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/intercom:/);
     expect(emu.requests).toHaveLength(0);
+  });
+
+  test("INTERCOM_API_VERSION below 2.5 is refused too; 2.10, 2.5 and Preview are accepted", async () => {
+    const old = await cli(["status", "abc"], { INTERCOM_API_VERSION: "2.4" });
+    expect(old.code).toBe(2);
+    expect(old.stderr).toMatch(/INTERCOM_API_VERSION\) 2\.4 is too old/);
+    expect(emu.requests).toHaveLength(0);
+    const job = completedJob(emu);
+    for (const version of ["2.10", "2.5", "Preview"]) {
+      const r = await cli(["--api-version", version, "status", job.id]);
+      expect(r).toMatchObject({ code: 0, stderr: "" });
+    }
+    expect(emu.requests.map((q) => q.headers.intercomVersion)).toEqual(["2.10", "2.5", "Preview"]);
   });
 
   test("no token in the environment is a usage error", async () => {
     const r = await cli(["status", "abc"], { INTERCOM_ACCESS_TOKEN: undefined });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/No Intercom access token: set INTERCOM_ACCESS_TOKEN/);
+    expect(r.stderr).not.toMatch(/intercom:accessToken|stack config/); // the CLI reads no stack config
+  });
+
+  test("a download URL on another host that answers 401 says the token was not sent there", async () => {
+    const host = await foreignHost((res) => {
+      res.writeHead(401, { "Content-Type": "application/json" });
+      res.end(
+        JSON.stringify({
+          type: "error.list",
+          errors: [{ code: "unauthorized", message: "Access Token Invalid" }],
+        }),
+      );
+    });
+    try {
+      const hostPort = host.url.replace(/^http:\/\//, "");
+      const r = await cli(["download", `${host.url}/download/content/data/abc`, "--out", tempDir()]);
+      expect(r.code).toBe(1);
+      const last = r.stderr.trimEnd().split("\n").pop()!;
+      expect(last).toMatch(/^pulumi-intercom-export: download of the export failed: .*HTTP 401/);
+      expect(last).toContain(`The access token was not sent to ${hostPort}`);
+      expect(last).not.toMatch(/Check the access token/);
+      expect(host.seen).toHaveLength(1);
+      expect(host.seen[0].authorization).toBeUndefined();
+    } finally {
+      await host.close();
+    }
   });
 });

@@ -345,6 +345,30 @@ function completedJobOrNoData(): string {
 }
 
 describe("the token", () => {
+  test("a 401 from a download URL on another host says the token was not sent there", async () => {
+    const host = await foreignHost((res) => {
+      res.writeHead(401, { "Content-Type": "application/json" });
+      res.end(
+        JSON.stringify({ type: "error.list", errors: [{ code: "unauthorized", message: "No access" }] }),
+      );
+    });
+    try {
+      const parent = tempDir();
+      const e = await rejection(download({ downloadUrl: `${host.url}/d/abc`, outDir: join(parent, "x") }));
+      expect(e).toBeInstanceOf(AuthenticationError); // still the same kind, for code that tells them apart
+      expect(e).toMatchObject({ status: 401, code: "unauthorized", path: "/d/abc" });
+      const hostPort = host.url.replace(/^http:\/\//, "");
+      expect(e.message).toContain(
+        `HTTP 401 unauthorized: No access. The access token was not sent to ${hostPort}, which is not the configured Intercom host (${emu.url})`,
+      );
+      expect(e.message).not.toMatch(/Check the access token/);
+      expect(host.seen[0].authorization).toBeUndefined();
+      expect(entries(parent)).toEqual([]);
+    } finally {
+      await host.close();
+    }
+  });
+
   test("is not sent to a download URL on another host (download_url, or a redirect there)", async () => {
     const zip = await zipOf(
       { "receipt_20240701.csv": "receipt_id,received_at\n1,1717200000\n2,1717200001\n" },
