@@ -77,14 +77,17 @@ export class IntercomApiError extends IntercomExportError {
 /** 400/422: Intercom rejected the request's parameters. */
 export class BadRequestError extends IntercomApiError {}
 
-/** 401/403: the token is missing, invalid, revoked, or lacks access to the export API. */
+const CHECK_THE_TOKEN =
+  "Check the access token (`pulumi config set --secret intercom:accessToken ...` or INTERCOM_ACCESS_TOKEN) " +
+  "and that it belongs to the workspace and region you target";
+
+/**
+ * 401/403: the token is missing, invalid, revoked, or lacks access to the export API. `hint` replaces the
+ * advice to check the token where that is not the cause (a host the token was never sent to).
+ */
 export class AuthenticationError extends IntercomApiError {
-  constructor(ctx: ApiErrorContext) {
-    super(
-      ctx,
-      "Check the access token (`pulumi config set --secret intercom:accessToken ...` or INTERCOM_ACCESS_TOKEN) " +
-        "and that it belongs to the workspace and region you target",
-    );
+  constructor(ctx: ApiErrorContext, hint = CHECK_THE_TOKEN) {
+    super(ctx, hint);
   }
 }
 

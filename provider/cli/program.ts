@@ -12,7 +12,7 @@
 import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { RawConfig } from "../config";
+import { CONFIG_KEYS, DEFAULT_API_VERSION, RawConfig } from "../config";
 import { ConfigurationError, IntercomExportError } from "../errors";
 import { Logger, redact } from "../log";
 import { downloadExport, STAGING_PREFIX } from "../download/download";
@@ -91,6 +91,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (g.region) raw.region = g.region;
     if (g.baseUrl) raw.baseUrl = g.baseUrl;
     if (g.apiVersion) raw.apiVersion = g.apiVersion;
+    checkApiVersion(raw.apiVersion ?? io.env.INTERCOM_API_VERSION);
     return raw;
   };
 
@@ -266,7 +267,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     const what = e instanceof Failure ? e.what : "command";
     const cause = e instanceof Failure ? e.error : e;
-    const message = cause instanceof Error ? cause.message : String(cause);
+    const message = cliMessage(cause);
     printErr(`${NAME}: ${what} failed: ${message.replace(/\s*\n\s*/g, " ")}`);
     return isUsageError(cause) ? 2 : 1;
   }
@@ -302,6 +303,40 @@ function removeEmptyFolders(dir: string, last: string): void {
       return; // not empty, or not there
     }
     if (d === last || dirname(d) === d) return;
+  }
+}
+
+/** The flag that sets each configuration key here; the token has none (it is read from the environment only). */
+const CONFIG_FLAGS: Record<string, string | undefined> = {
+  [CONFIG_KEYS.region.key]: "--region",
+  [CONFIG_KEYS.baseUrl.key]: "--base-url",
+  [CONFIG_KEYS.apiVersion.key]: "--api-version",
+};
+
+/**
+ * An error's message as the CLI shows it. The provider's configuration errors name the stack-config key
+ * (`intercom:region (or INTERCOM_REGION) …`); here that key is the flag, and a key without a flag (the token)
+ * has no stack-config alternative to offer.
+ */
+function cliMessage(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!(e instanceof ConfigurationError) || !e.key) return message;
+  const flag = CONFIG_FLAGS[e.key];
+  if (flag) return message.split(e.key).join(flag);
+  return message.replace(new RegExp(` \\(or ${e.key.replace(/[^\w]/g, "\\$&")}[^)]*\\)`), "");
+}
+
+/** The content data export API exists from Intercom-Version 2.5 on: an older version cannot work. */
+function checkApiVersion(version: string | undefined): void {
+  const m = /^\s*(\d+)\.(\d+)\s*$/.exec(version ?? "");
+  if (!m) return; // the default, Preview/Unstable, or malformed (which the provider's check reports)
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (major < 2 || (major === 2 && minor < 5)) {
+    throw new ConfigurationError(
+      `--api-version (or ${CONFIG_KEYS.apiVersion.env}) ${version!.trim()} is too old: the content data export ` +
+        `API exists from 2.5 on; use 2.5 or later (the default is ${DEFAULT_API_VERSION})`,
+      CONFIG_KEYS.apiVersion.key,
+    );
   }
 }
 

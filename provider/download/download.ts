@@ -13,6 +13,7 @@ import { IntercomClient } from "../client/client";
 import type { RetryOptions } from "../client/retry";
 import { RawConfig } from "../config";
 import {
+  AuthenticationError,
   ConfigurationError,
   DownloadExpiredError,
   DownloadFormatError,
@@ -188,6 +189,8 @@ export async function downloadExport(options: DownloadExportOptions): Promise<Do
             e,
           );
         }
+        if (e instanceof AuthenticationError && downloadUrl)
+          throw tokenNotSent(e, downloadUrl, client.baseUrl);
         if (!(e instanceof BodyError)) throw e;
         if (!e.retryable) throw new DownloadFormatError(shownUrl, e.message);
         if (attempt >= maxAttempts) throw new DownloadIntegrityError(shownUrl, e.message, attempt);
@@ -233,6 +236,38 @@ async function attemptOnce(
   });
   await rm(bodyPath, { force: true });
   return staged;
+}
+
+/**
+ * A 401/403 from a download URL on another host than the configured one: the token was never sent there (see
+ * IntercomClient.download), so "check the access token" would send the reader the wrong way. Same error kind,
+ * with advice that fits. Any other authentication error is returned as it is.
+ */
+function tokenNotSent(e: AuthenticationError, downloadUrl: string, baseUrl: string): AuthenticationError {
+  let target: URL;
+  let configured: string;
+  try {
+    target = new URL(downloadUrl);
+    configured = new URL(baseUrl).origin;
+  } catch {
+    return e;
+  }
+  if (target.origin === configured) return e;
+  return new AuthenticationError(
+    {
+      status: e.status,
+      method: e.method,
+      path: e.path,
+      code: e.code,
+      intercomMessage: e.intercomMessage,
+      requestId: e.requestId,
+      errors: e.errors,
+      retryAfterSeconds: e.retryAfterSeconds,
+    },
+    `The access token was not sent to ${target.host}, which is not the configured Intercom host ` +
+      `(${configured}): the token goes only there. Download by job id instead, or, if ${target.host} is the ` +
+      "Intercom API of another region, configure that region or base URL",
+  );
 }
 
 /**
