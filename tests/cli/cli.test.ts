@@ -304,6 +304,7 @@ describe("errors: one line naming what failed, exit 1; usage errors exit 2", () 
     const expired = await cli(["download", job.id, "--out", parent, "--no-progress"]);
     expect(expired.code).toBe(1);
     expect(expired.stderr).toMatch(/is no longer available: HTTP 404 .*Run the export again/);
+    expect(expired.stderr).not.toMatch(/\.[;.]/); // Intercom's "…does not exist." quoted without its period
     expect(expired.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(readdirSync(parent)).toEqual([]);
     // A folder the failed download would have created is not left behind.

@@ -183,6 +183,28 @@ describe("integrity: retried from scratch, nothing partial left behind", () => {
     }
   });
 
+  test("a CSV that ends inside a quoted field is rejected, the cause said once", async () => {
+    const csv = 'receipt_id,content_title\n1,"never closed\n';
+    const bodies: [string, Buffer, RegExp][] = [
+      ["CSV", Buffer.from(csv), /: CSV: Quote Not Closed/],
+      ["gzipped CSV", gzipSync(csv), /: gzipped CSV: Quote Not Closed/],
+      ["ZIP", await zipOf({ "receipt_20240701.csv": csv }), /: receipt_20240701\.csv: CSV: Quote Not Closed/],
+    ];
+    for (const [, body, message] of bodies) {
+      const host = await foreignHost((res) => res.end(body));
+      try {
+        const e = await rejection(
+          download({ downloadUrl: `${host.url}/d`, outDir: tempDir(), maxAttempts: 1 }),
+        );
+        expect(e).toBeInstanceOf(DownloadIntegrityError);
+        expect(e.message).toMatch(message);
+        expect(e.message).not.toMatch(/CSV: CSV:|CSV: .*CSV:/);
+      } finally {
+        await host.close();
+      }
+    }
+  });
+
   test("a ZIP entry whose bytes do not match its CRC-32 is rejected", async () => {
     const good = await zipOf({ "receipt_20240701.csv": "receipt_id,received_at\n1,1717200000\n" });
     const bad = patch(good, "1717200000", "1717200001"); // same length: yauzl's size check passes
@@ -258,6 +280,11 @@ describe("availability", () => {
       new RegExp(`download of export job ${job.id} is no longer available: HTTP 404 .*expired at \\d{4}-`),
     );
     expect(e.message).toMatch(/two days\. Run the export again/);
+    // Intercom's sentence is quoted without its final period: no ".;" or "..".
+    expect(e.message).toMatch(
+      /HTTP 404 The requested resource does not exist; the job's download expired at/,
+    );
+    expect(e.message).not.toMatch(/\.[;.]/);
     expect(entries(out)).toEqual([]);
   });
 
@@ -269,6 +296,7 @@ describe("availability", () => {
     const byUrl = await rejection(download({ downloadUrl: url, outDir: tempDir() }));
     expect(byUrl).toBeInstanceOf(DownloadExpiredError);
     expect(byUrl.message).toContain(`the export at ${url}`);
+    expect(byUrl.message).toContain(": HTTP 404 The requested resource does not exist. Intercom keeps");
     const byId = await rejection(download({ jobIdentifier: job.id, outDir: tempDir() }));
     expect(byId).toBeInstanceOf(DownloadExpiredError);
     expect(byId.message).toMatch(/does not know the job .*mistyped, or the job expired/);
