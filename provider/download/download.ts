@@ -134,7 +134,7 @@ export async function downloadExport(options: DownloadExportOptions): Promise<Do
         throw new DownloadExpiredError(
           jobIdentifier,
           shownUrl,
-          `Intercom does not know the job (HTTP 404 ${e.intercomMessage}): the id is mistyped, or the job expired and was forgotten`,
+          `Intercom does not know the job (HTTP 404 ${withoutFinalPeriod(e.intercomMessage)}): the id is mistyped, or the job expired and was forgotten`,
           e,
         );
       }
@@ -185,7 +185,7 @@ export async function downloadExport(options: DownloadExportOptions): Promise<Do
           throw new DownloadExpiredError(
             jobIdentifier,
             shownUrl,
-            `HTTP ${e.status} ${e.intercomMessage}${when}`,
+            `HTTP ${e.status} ${withoutFinalPeriod(e.intercomMessage)}${when}`,
             e,
           );
         }
@@ -294,5 +294,8 @@ function redactUrl(url: string): string {
     return "(invalid URL)";
   }
 }
+
+/** Intercom's message as a clause of ours ("…does not exist." then "; …" or ". …" would double up). */
+const withoutFinalPeriod = (text: string) => text.replace(/[.\s]+$/, "");
 
 const iso = (seconds: string) => new Date(Number(seconds) * 1000).toISOString();

@@ -45,6 +45,14 @@ type Crc32 = (data: Buffer, value?: number) => number;
 const crc32: Crc32 | undefined = (zlib as unknown as { crc32?: Crc32 }).crc32;
 export const CRC32_AVAILABLE = crc32 !== undefined;
 
+/** The CSV did not parse. The message says "CSV: " and csv-parse's own; `detail` is the latter alone. */
+export class CsvError extends Error {
+  constructor(readonly detail: string) {
+    super(`CSV: ${detail}`);
+    this.name = "CsvError";
+  }
+}
+
 /**
  * A pass-through stream that parses the CSV going through it and measures it. Put it between a source and the
  * file being written; `facts()` resolves once the stream finished and the parser accepted the whole file. A
@@ -72,7 +80,7 @@ export class CsvInspector extends Transform {
       this.parser.on("error", reject);
     });
     this.done.catch(() => undefined); // reported through destroy() below, and again by _flush
-    this.parser.on("error", (e) => this.destroy(new Error(`CSV: ${e.message}`)));
+    this.parser.on("error", (e) => this.destroy(new CsvError(e.message)));
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
@@ -96,7 +104,7 @@ export class CsvInspector extends Transform {
         };
         callback();
       },
-      (e: Error) => callback(new Error(`CSV: ${e.message}`)),
+      (e: Error) => callback(new CsvError(e.message)),
     );
   }
 

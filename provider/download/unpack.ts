@@ -13,7 +13,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import * as yauzl from "yauzl";
 import type { BodyFormat } from "./sniff";
-import { CsvInspector, isReceiptsHeader, statisticOf } from "./stats";
+import { CsvError, CsvInspector, isReceiptsHeader, statisticOf } from "./stats";
 
 /** A CSV file complete in the staging folder, not yet published. */
 export interface StagedFile {
@@ -196,7 +196,8 @@ async function unpackSingle(
     }
   } catch (e) {
     const what = format === "gzip" ? "gzipped CSV" : "CSV";
-    throw new BodyError(`${what}: ${(e as Error).message}`, true);
+    // The parser's errors already say "CSV: ": here its detail alone, after what was parsed.
+    throw new BodyError(`${what}: ${e instanceof CsvError ? e.detail : (e as Error).message}`, true);
   }
   const facts = inspector.facts();
   const name = o.suggestedName ?? defaultName(facts.header, o.date);
