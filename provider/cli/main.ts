@@ -3,6 +3,14 @@
 import { redact } from "../log";
 import { run } from "./program";
 
+// A reader that stops early (`| head`) closes the pipe: that is the end of the output, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 run(process.argv, { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
   (code) => {
     process.exitCode = code;

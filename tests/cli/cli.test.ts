@@ -393,3 +393,19 @@ describe("errors: one line naming what failed, exit 1; usage errors exit 2", () 
     }
   });
 });
+
+test("output piped into a reader that stops early (`| head -1`) ends quietly, without an EPIPE crash", async () => {
+  const { stdout, stderr } = await promisify(execFile)(
+    "/bin/bash",
+    [
+      "-o",
+      "pipefail",
+      "-c",
+      `"${process.execPath}" "${CLI}" --help | head -1; echo "cli exit \${PIPESTATUS[0]}"`,
+    ],
+    { encoding: "utf8", env: { PATH: process.env.PATH } },
+  );
+  expect(stdout).toMatch(/^Usage: pulumi-intercom-export/);
+  expect(stdout).toMatch(/cli exit 0/);
+  expect(stderr).not.toMatch(/EPIPE|Unhandled 'error' event/);
+});
