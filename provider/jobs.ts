@@ -43,7 +43,7 @@ export async function startExport(
   range: CreateExportRange,
   o: {
     slotWaitSeconds: number;
-    /** Slot checks back off like status polls: from pollIntervalSeconds ×1.5 up to maxPollIntervalSeconds. */
+    /** Slot checks back off from pollIntervalSeconds, ×1.5 each time, up to maxPollIntervalSeconds. */
     pollIntervalSeconds: number;
     maxPollIntervalSeconds: number;
     log: Logger;
