@@ -4,6 +4,7 @@
  */
 import { startEmulator, type Emulator } from "../../emulator";
 import { ContentDataExport, ContentDataExportArgs } from "../../provider";
+import { providerEnv } from "./fixtures/export-program";
 import { cleanupAll, createTestStack, TestStack } from "./harness";
 
 jest.setTimeout(300_000);
@@ -37,12 +38,7 @@ async function stackWith(
         adopted: e.adopted,
       };
     },
-    env: {
-      INTERCOM_ACCESS_TOKEN: TOKEN,
-      INTERCOM_BASE_URL: emu.url,
-      INTERCOM_REGION: "",
-      INTERCOM_API_VERSION: "",
-    },
+    env: providerEnv(emu, { INTERCOM_ACCESS_TOKEN: TOKEN }),
   });
   return { s, set: (a) => (args = a) };
 }

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "../../emulator";
 import { ContentDataExport, ContentDataExportDownload } from "../../provider";
+import { providerEnv } from "./fixtures/export-program";
 import { cleanupAll, createTestStack } from "./harness";
 
 jest.setTimeout(300_000);
@@ -38,12 +39,7 @@ test("export + download in one up; files and row counts match; second up is a no
       const files = new ContentDataExportDownload("june-files", { jobIdentifier: exp.jobIdentifier, outDir });
       return { jobIdentifier: exp.jobIdentifier, files: files.files, totalRows: files.totalRows };
     },
-    env: {
-      INTERCOM_ACCESS_TOKEN: TOKEN,
-      INTERCOM_BASE_URL: emu.url,
-      INTERCOM_REGION: "",
-      INTERCOM_API_VERSION: "",
-    },
+    env: providerEnv(emu, { INTERCOM_ACCESS_TOKEN: TOKEN }),
   });
   try {
     const up = await s.up();

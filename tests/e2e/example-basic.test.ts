@@ -16,6 +16,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { PulumiFn } from "@pulumi/pulumi/automation";
 import { Emulator, startEmulator } from "../../emulator";
+import { providerEnv } from "./fixtures/export-program";
 import { cleanupAll, createTestStack, REPO_ROOT } from "./harness";
 
 const EXAMPLE_DIR = path.join(REPO_ROOT, "examples", "basic");
@@ -132,12 +133,7 @@ test("examples/basic: pulumi up exports the range and its outputs; a second up c
     program,
     mainDir: EXAMPLE_DIR,
     config: { from: "2024-06-01", to: "2024-06-30" },
-    env: {
-      INTERCOM_ACCESS_TOKEN: TOKEN,
-      INTERCOM_BASE_URL: emu.url,
-      INTERCOM_REGION: "",
-      INTERCOM_API_VERSION: "",
-    },
+    env: providerEnv(emu, { INTERCOM_ACCESS_TOKEN: TOKEN }),
   });
   try {
     const up = await s.up();
