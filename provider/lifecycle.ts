@@ -16,7 +16,6 @@ import { cancelIfRunning, Clock, realClock, startExport, waitForTerminal } from 
 import { createLogger, Logger, redact } from "./log";
 import {
   checkInputs,
-  DEFAULT_OPTIONS,
   ExportOptions,
   isoDate,
   normalizeRange,
@@ -383,10 +382,9 @@ function tryCurrentEndpoint(): string | undefined {
   }
 }
 
-function withoutProvider(props: Props): Props {
+/** The props without `__provider` (Pulumi adds it back to whatever a provider method returns). */
+export function withoutProvider(props: Props): Props {
   const { __provider: _ignored, ...rest } = props;
   void _ignored;
   return rest;
 }
-
-export { DEFAULT_OPTIONS };

@@ -14,7 +14,7 @@ import { resolve } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { RawConfig, readStackConfig } from "../config";
 import { IntercomExportError } from "../errors";
-import { runtimeSeams } from "../lifecycle";
+import { runtimeSeams, withoutProvider } from "../lifecycle";
 import { createLogger, redact } from "../log";
 import { UNKNOWN, unknownPropertyFailure } from "../schema";
 import { downloadExport } from "./download";
@@ -255,12 +255,6 @@ async function sha256Of(path: string): Promise<string | undefined> {
 }
 
 const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
-
-function withoutProvider(props: Props): Props {
-  const { __provider: _ignored, ...rest } = props;
-  void _ignored;
-  return rest;
-}
 
 export const downloadLifecycle: pulumi.dynamic.ResourceProvider = {
   configure,
